@@ -1,0 +1,167 @@
+"""The ``sim`` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim._version import __version__
+from sim.errors import SimError
+
+app = typer.Typer(
+    name="sim",
+    help="Monte Carlo simulator of Qidong's 2023–2025 innovation targets (启政办发〔2023〕10号).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """Turn a SimError into a clear message on stderr and exit status 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SimError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Monte Carlo simulator of Qidong's 2023–2025 innovation targets (启政办发〔2023〕10号)."""
+
+
+def _print_json(rows: list[dict[str, Any]]) -> None:
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command("targets")
+@reports_errors
+def targets_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    group: Annotated[str | None, typer.Option(help="Only this group (e.g. talent).")] = None,
+) -> None:
+    """List every target of the policy with its clause, kind and threshold."""
+    from sim.targets import groups, targets
+
+    chosen = [t for t in targets().values() if group is None or t.group == group]
+    if group is not None and not chosen:
+        raise SimError(f"--group: unknown group {group!r}; expected one of {', '.join(groups())}")
+    if as_json:
+        _print_json([t.model_dump(mode="json") for t in chosen])
+        return
+    table = Table(title="启政办发〔2023〕10号 targets")
+    table.add_column("id", no_wrap=True)
+    table.add_column("clause", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("threshold", no_wrap=True)
+    table.add_column("years", no_wrap=True)
+    table.add_column("目标 (policy wording)", overflow="fold", min_width=16)
+    for g_id, g in groups().items():
+        rows = [t for t in chosen if t.group == g_id]
+        if not rows:
+            continue
+        table.add_section()
+        table.add_row(f"[bold]{g.name_en}[/]", "", "", "", "", f"[bold]{g.name_zh}[/]")
+        for t in rows:
+            threshold = "" if t.threshold is None else f"≥ {t.threshold:g} {t.unit}"
+            years = f"{t.years[0]}–{t.years[-1]}" if len(t.years) > 1 else str(t.years[0])
+            table.add_row(t.id, t.clause, t.kind, threshold, years, t.name_zh)
+    out.print(table)
+    quantitative = sum(t.quantitative for t in chosen)
+    out.print(f"{len(chosen)} targets: {quantitative} quantitative, "
+              f"{len(chosen) - quantitative} qualitative (listed, not simulated)")  # fmt: skip
+
+
+@app.command("levers")
+@reports_errors
+def levers_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List every policy lever with its unit, status quo, range and annual cost."""
+    from sim.levers import levers
+
+    if as_json:
+        _print_json([lv.model_dump(mode="json") for lv in levers().values()])
+        return
+    table = Table(title="Policy levers (settings are annual, 2023–2025)")
+    for col in ("id", "clause", "措施", "unit", "status quo", "range", "cost 万元/unit", "acts on"):
+        table.add_column(col, overflow="fold")
+    for lv in levers().values():
+        table.add_row(
+            lv.id, lv.clause, lv.name_zh, lv.unit, f"{lv.status_quo:g}",
+            f"{lv.min:g}–{lv.max:g}", f"{lv.cost_per_unit_wan:g}", ", ".join(lv.acts_on),
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(levers())} levers")
+
+
+@app.command("validate")
+@reports_errors
+def validate_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check scenario files; print every problem with its file, line and key."""
+    from sim.scenario import load_scenario
+
+    failed = 0
+    for path in files:
+        try:
+            sc = load_scenario(path)
+        except SimError as exc:
+            failed += 1
+            err.print(f"[bold red]invalid:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        else:
+            changed = ", ".join(f"{k}={v:g}" for k, v in sc.changed_levers.items()) or "status quo"
+            out.print(f"ok: {path} — {sc.name}: {changed}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("run")
+@reports_errors
+def run_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+) -> None:
+    """Run a scenario (the Monte Carlo engine arrives with the next change)."""
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    err.print(f"{sc.name}: scenario is valid; the simulation engine is not built yet, "
+              "so no probabilities are computed.", soft_wrap=True)  # fmt: skip
+
+
+def main() -> None:
+    """Entry point of the ``sim`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

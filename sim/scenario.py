@@ -1,0 +1,204 @@
+"""Scenario files: reading, validation with located messages, and the :class:`Scenario` value.
+
+A scenario is a TOML file::
+
+    name = "baseline"                  # letters, digits, '-', '_' (names the result folder)
+    description = "Status quo: every lever at its 2022 level."
+    draws = 20000                      # default number of Monte Carlo draws
+    seed = 20230305                    # root seed of every random stream
+
+    [levers]                           # lever_id = setting; omitted levers stay at status quo
+    project_attraction = 1200
+
+    [readings]                         # target_id = reading name, for ambiguous targets
+    tech_contracts_cumulative = "annual_2025"
+
+    [assumptions]                      # parameter_id = value, fixes an uncertain parameter
+    "firms.renewal_pass_rate" = 0.8
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.errors import Problem, ScenarioError
+from sim.levers import levers
+from sim.targets import targets
+from sim.validation import line_of, problems_from, read_toml, suggest
+
+MAX_DRAWS = 100_000_000
+
+
+class ScenarioFile(BaseModel):
+    """The schema of a scenario file, checked strictly (no silent type coercion)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=80)
+    description: str = ""
+    draws: int = Field(default=20_000, ge=1, le=MAX_DRAWS)
+    seed: int = Field(default=20230305, ge=0, lt=2**63)
+    levers: dict[str, float] = {}
+    readings: dict[str, str] = {}
+    assumptions: dict[str, float] = {}
+
+
+def _known_parameters() -> Mapping[str, Any]:
+    """Parameters a scenario may fix, with their priors (empty until the model has priors)."""
+    try:
+        from sim.priors import parameters
+    except ImportError:
+        return {}
+    return parameters()
+
+
+def semantic_problems(spec: ScenarioFile, lines: dict[str, int]) -> list[Problem]:
+    """Check lever ids and ranges, readings and assumptions against the catalogue."""
+    problems: list[Problem] = []
+
+    def flag(key: str, message: str, suggestion: str | None = None) -> None:
+        problems.append(Problem(key, message, line_of(lines, key), suggestion))
+
+    known_levers = levers()
+    for lever_id, value in spec.levers.items():
+        key = f"levers.{lever_id}"
+        lever = known_levers.get(lever_id)
+        if lever is None:
+            flag(key, "unknown lever (see `sim levers`)", suggest(lever_id, known_levers))
+        elif not lever.min <= value <= lever.max:
+            flag(
+                key,
+                f"{value:g} is out of range; expected {lever.min:g} to {lever.max:g} {lever.unit} "
+                f"(status quo {lever.status_quo:g})",
+            )
+    known_targets = targets()
+    for target_id, reading in spec.readings.items():
+        key = f"readings.{target_id}"
+        target = known_targets.get(target_id)
+        if target is None:
+            flag(key, "unknown target (see `sim targets`)", suggest(target_id, known_targets))
+        elif not target.readings:
+            flag(key, "this target has only its literal reading")
+        elif reading not in target.readings:
+            choices = ", ".join(repr(r) for r in target.readings)
+            flag(key, f"unknown reading {reading!r}; expected one of {choices}",
+                 suggest(reading, target.readings))  # fmt: skip
+    known_parameters = _known_parameters()
+    for param_id, value in spec.assumptions.items():
+        key = f'assumptions."{param_id}"'
+        prior = known_parameters.get(param_id)
+        if prior is None:
+            flag(key, "unknown parameter (see `sim parameters`)",
+                 suggest(param_id, known_parameters))  # fmt: skip
+        elif not prior.support_contains(value):
+            flag(key, f"{value:g} is outside the parameter's support {prior.support_text()}")
+    return problems
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: every lever set (status quo where the file is silent)."""
+
+    name: str
+    description: str
+    draws: int
+    seed: int
+    levers: Mapping[str, float]
+    readings: Mapping[str, str] = field(default_factory=dict)
+    assumptions: Mapping[str, float] = field(default_factory=dict)
+    source: str = "<code>"
+
+    @property
+    def changed_levers(self) -> dict[str, float]:
+        """The levers set away from their status quo."""
+        catalogue = levers()
+        return {k: v for k, v in self.levers.items() if v != catalogue[k].status_quo}
+
+    def annual_cost_wan(self) -> float:
+        """Annual cost of all levers in 万元 at this scenario's settings."""
+        catalogue = levers()
+        return sum(catalogue[k].cost_wan(v) for k, v in self.levers.items())
+
+    def spec(self) -> dict[str, Any]:
+        """The scenario as plain data, as it would be written to a file."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "draws": self.draws,
+            "seed": self.seed,
+            "levers": dict(self.changed_levers),
+            "readings": dict(self.readings),
+            "assumptions": dict(self.assumptions),
+        }
+
+    def hash(self) -> str:
+        """SHA-256 of the scenario's content (levers in full), for provenance."""
+        full = {**self.spec(), "levers": dict(sorted(self.levers.items()))}
+        blob = json.dumps(full, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def with_levers(self, **settings: float) -> Scenario:
+        """A copy with some levers changed, validated like a file (raises ScenarioError)."""
+        return self._revalidated(levers={**self.changed_levers, **settings})
+
+    def with_readings(self, **readings: str) -> Scenario:
+        """A copy that reads some ambiguous targets differently."""
+        return self._revalidated(readings={**self.readings, **readings})
+
+    def with_assumptions(self, **values: float) -> Scenario:
+        """A copy with some uncertain parameters fixed to a value."""
+        return self._revalidated(assumptions={**self.assumptions, **values})
+
+    def renamed(self, name: str, description: str | None = None) -> Scenario:
+        """A copy under another name (results are saved under the name)."""
+        return self._revalidated(name=name, description=description or self.description)
+
+    def with_run_settings(self, draws: int | None = None, seed: int | None = None) -> Scenario:
+        """A copy with another number of draws or seed."""
+        return replace(self, draws=draws or self.draws, seed=self.seed if seed is None else seed)
+
+    def _revalidated(self, **changes: Any) -> Scenario:
+        return from_dict({**self.spec(), **changes}, source=f"{self.source} (modified in code)")
+
+
+def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None = None) -> Scenario:
+    """Validate scenario data and build a :class:`Scenario` (raises ScenarioError)."""
+    lines = lines or {}
+    try:
+        spec = ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(source, problems_from(exc, ScenarioFile, lines)) from None
+    problems = semantic_problems(spec, lines)
+    if problems:
+        raise ScenarioError(source, problems)
+    settings = {k: lv.status_quo for k, lv in levers().items()} | spec.levers
+    return Scenario(
+        name=spec.name,
+        description=spec.description,
+        draws=spec.draws,
+        seed=spec.seed,
+        levers=MappingProxyType(settings),
+        readings=MappingProxyType(dict(spec.readings)),
+        assumptions=MappingProxyType(dict(spec.assumptions)),
+        source=source,
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; every problem is reported at once."""
+    path = Path(path)
+    data, lines = read_toml(path, ScenarioError)
+    return from_dict(data, source=str(path), lines=lines)
+
+
+def status_quo(name: str = "status_quo", draws: int = 20_000, seed: int = 20230305) -> Scenario:
+    """A scenario with every lever at its 2022 level."""
+    return from_dict({"name": name, "draws": draws, "seed": seed})

@@ -1,0 +1,133 @@
+"""The catalogue is complete against the policy text and internally consistent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.catalogue import COMPONENTS, indicators, observations, observed
+from sim.levers import levers
+from sim.targets import QUANTITATIVE_KINDS, groups, quantitative_targets, targets
+
+POLICY = Path(__file__).resolve().parents[1] / "docs" / "policy"
+POLICY_TEXT = (POLICY / "qidong-2023-10-innovation-opinions.txt").read_text(encoding="utf-8")
+
+# Items of section 三 by sub-section, as numbered in the text.
+SUBSECTION_OF_ITEM = {
+    **dict.fromkeys(range(1, 4), "一"), **dict.fromkeys(range(4, 7), "二"),
+    **dict.fromkeys(range(7, 11), "三"), **dict.fromkeys(range(11, 14), "四"),
+    **dict.fromkeys(range(14, 17), "五"), **dict.fromkeys(range(17, 21), "六"),
+}  # fmt: skip
+NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万人|家|个|项|名|人|件|%|亿元)")
+
+
+def numbers_by_clause() -> list[tuple[str, float, str]]:
+    """Every (clause, number, context) with a unit in sections 二 and 三 of the policy."""
+    goals = POLICY_TEXT[POLICY_TEXT.index("二、发展目标") : POLICY_TEXT.index("三、重点任务")]
+    tasks = POLICY_TEXT[POLICY_TEXT.index("三、重点任务") : POLICY_TEXT.index("四、保障措施")]
+    found = []
+    for m in NUMBER.finditer(goals):
+        found.append(("二", _value(m), m.group(0)))
+    items = list(re.finditer(r"(?m)^(\d{1,2})\. ", tasks))
+    for i, item in enumerate(items):
+        end = items[i + 1].start() if i + 1 < len(items) else len(tasks)
+        n = int(item.group(1))
+        clause = f"三({SUBSECTION_OF_ITEM[n]}){n}"
+        for m in NUMBER.finditer(tasks[item.start() : end]):
+            found.append((clause, _value(m), m.group(0)))
+    return found
+
+
+def _value(m: re.Match[str]) -> float:
+    scale = 10_000 if m.group(2) == "万人" else 1
+    return float(m.group(1)) * scale
+
+
+def test_policy_text_has_the_expected_sections() -> None:
+    occurrences = numbers_by_clause()
+    assert len(occurrences) >= 40, "the parser no longer finds the policy's numbers"
+    assert {c for c, _, _ in occurrences} >= {"二", "三(一)1", "三(六)19"}
+
+
+@pytest.mark.parametrize(("clause", "number", "text"), numbers_by_clause())
+def test_every_number_in_sections_two_and_three_is_catalogued(
+    clause: str, number: float, text: str
+) -> None:
+    """A number with a unit in 二 or 三 is the threshold of a target stated in that clause."""
+    matching = [
+        t
+        for t in quantitative_targets().values()
+        if t.threshold == number and clause in (t.clause, *t.also_in)
+    ]
+    assert matching, f"{clause}: '{text}' has no target with threshold {number:g} in that clause"
+
+
+def test_target_counts_and_kinds() -> None:
+    all_targets = targets()
+    quantitative = quantitative_targets()
+    assert len(quantitative) >= 30
+    assert {t.kind for t in quantitative.values()} <= set(QUANTITATIVE_KINDS)
+    qualitative = {t.id for t in all_targets.values() if not t.quantitative}
+    assert {"provincial_innovation_demo_county", "provincial_hightech_zone",
+            "nantong_riverside_belt_rank"} <= qualitative  # fmt: skip
+
+
+def test_targets_are_consistent_with_indicators_and_groups() -> None:
+    inds = indicators()
+    for t in targets().values():
+        assert t.group in groups()
+        assert t.name_zh and t.name_en and t.responsible
+        assert re.fullmatch(r"二|三\([一二三四五六]\)\d{1,2}|四\d", t.clause), t.clause
+        if t.quantitative:
+            assert t.indicator in inds
+            assert t.threshold is not None and t.threshold > 0
+            if t.kind in ("each_year", "cumulative"):
+                assert inds[t.indicator].type == "flow", t.id
+        for name in t.readings:
+            assert t.with_reading(name).reading == name
+
+
+def test_ambiguous_targets_carry_a_note() -> None:
+    for t in targets().values():
+        if t.also_in or t.readings:
+            assert t.note, f"{t.id} is stated twice or read two ways but has no note"
+
+
+def test_indicators_belong_to_known_components() -> None:
+    for ind in indicators().values():
+        assert ind.component in COMPONENTS
+        assert ind.unit
+
+
+def test_levers_are_consistent() -> None:
+    inds = indicators()
+    catalogue = levers()
+    assert len(catalogue) >= 15
+    for lv in catalogue.values():
+        assert lv.min <= lv.status_quo <= lv.max
+        assert set(lv.acts_on) <= set(inds)
+        assert lv.cost_per_unit_wan >= 0
+        assert re.fullmatch(r"三\([一二三四五六]\)\d{1,2}|四\d", lv.clause), lv.clause
+        for basis in (lv.status_quo_basis, lv.range_basis, lv.cost_basis):
+            assert basis.strip(), f"{lv.id}: every number needs a source or an assumption"
+
+
+def test_every_target_indicator_is_moved_by_some_lever() -> None:
+    moved = {ind for lv in levers().values() for ind in lv.acts_on}
+    unmoved = {t.indicator for t in quantitative_targets().values()} - moved
+    assert not unmoved, f"no lever acts on {sorted(unmoved)}"
+
+
+def test_observations_keep_both_rows_and_prefer_the_later() -> None:
+    rows = [
+        o
+        for o in observations()
+        if (o.scope, o.indicator, o.year) == ("qidong", "hightech_output_share", 2022)
+    ]
+    assert len(rows) == 2
+    assert observed("hightech_output_share", 2022).value == pytest.approx(55.44)
+    assert all(o.source_url.startswith("http") for o in observations())
+    assert observed("hightech_enterprises", 2020).value == 228
+    assert observed("tech_smes_registered", 2022) is None

@@ -1,0 +1,72 @@
+"""Smoke tests of the ``sim`` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from sim._version import __version__
+from sim.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_help_lists_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("targets", "levers", "validate", "run"):
+        assert command in result.output
+
+
+def test_targets_json_has_catalogue_fields() -> None:
+    result = runner.invoke(app, ["targets", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert len(rows) >= 30
+    for row in rows:
+        assert {"id", "kind", "threshold", "unit", "clause"} <= set(row)
+
+
+def test_targets_table_and_group_filter() -> None:
+    result = runner.invoke(app, ["targets", "--group", "talent"])
+    assert result.exit_code == 0
+    assert "national_talents_2025" in result.output
+    assert "hightech_enterprises_2025" not in result.output
+    bad = runner.invoke(app, ["targets", "--group", "nope"])
+    assert bad.exit_code == 2
+    assert "unknown group" in bad.output
+
+
+def test_levers_json_has_catalogue_fields() -> None:
+    result = runner.invoke(app, ["levers", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    for row in rows:
+        assert {"id", "unit", "status_quo", "min", "max"} <= set(row)
+        assert row["min"] <= row["status_quo"] <= row["max"]
+
+
+def test_validate_good_and_bad() -> None:
+    good = runner.invoke(app, ["validate", str(ROOT / "scenarios" / "baseline.toml")])
+    assert good.exit_code == 0
+    assert "ok:" in good.output
+    bad_file = ROOT / "tests" / "bad_scenarios" / "misspelt_lever.toml"
+    bad = runner.invoke(app, ["validate", str(bad_file)])
+    assert bad.exit_code == 2
+    assert "did you mean 'project_attraction'?" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_unknown_command_suggests() -> None:
+    result = runner.invoke(app, ["rnu"])
+    assert result.exit_code != 0
+    assert "run" in result.output
