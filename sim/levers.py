@@ -32,6 +32,8 @@ class Lever(BaseModel):
     responsible: tuple[str, ...]
     effect: str
     note: str | None = None
+    elasticity_basis: str
+    elasticity: dict[str, tuple[float, float]]
 
     @model_validator(mode="after")
     def _ordered(self) -> Lever:
@@ -39,7 +41,29 @@ class Lever(BaseModel):
             raise ValueError(
                 f"need min <= status_quo <= max, got {self.min} <= {self.status_quo} <= {self.max}"
             )
+        if set(self.elasticity) != set(self.acts_on):
+            raise ValueError("[elasticity] must have exactly one entry per indicator in acts_on")
+        for ind, (low, high) in self.elasticity.items():
+            if not 0 <= low <= high:
+                raise ValueError(f"elasticity.{ind}: need 0 <= low <= high, got [{low}, {high}]")
         return self
+
+    def elasticity_parameter(self, indicator: str) -> str:
+        """Id of the parameter holding the elasticity of ``indicator``'s rate to this lever."""
+        return f"lever.{self.id}.{indicator}"
+
+    @property
+    def response_scale(self) -> float:
+        """Budget scale of the response curve (see :func:`response`).
+
+        The status quo; for a measure new in 2023 (status quo 0) half the allowed maximum —
+        an assumption: the setting at which the new measure counts as being in full swing.
+        """
+        return self.status_quo if self.status_quo > 0 else self.max / 2
+
+    def multiplier(self, setting: float, elasticity: np.ndarray | float) -> np.ndarray:
+        """Multiplier on a rate from running the lever at ``setting`` (see :func:`response`)."""
+        return response(setting, self.status_quo, self.response_scale, elasticity)
 
     def cost_wan(self, setting: float) -> float:
         """Annual cost in 万元 of running the lever at ``setting``."""
@@ -63,14 +87,19 @@ def levers() -> dict[str, Lever]:
     return loaded
 
 
-def response(setting: np.ndarray | float, status_quo: float, elasticity: np.ndarray | float):
-    """Multiplier on a model rate when a lever moves from its status quo to ``setting``.
+def response(
+    setting: np.ndarray | float,
+    status_quo: float,
+    scale: float,
+    elasticity: np.ndarray | float,
+) -> np.ndarray:
+    """Multiplier on a model rate when a lever moves from ``status_quo`` to ``setting``.
 
-    ``(1 + setting/status_quo) / 2`` raised to ``elasticity``: equal to 1 at the status quo,
+    ``((setting + scale) / (status_quo + scale)) ** elasticity``: 1 at the status quo,
     increasing in the setting, concave (diminishing returns) for elasticities in (0, 1], and
-    positive at a setting of zero, since the rates a lever acts on (firm births, patenting)
-    do not vanish without the programme: doubling the budget multiplies the rate by
-    ``1.5**elasticity``, stopping it by ``0.5**elasticity``.
+    positive at a setting of zero, because the rates a lever acts on (firm births, patenting)
+    do not vanish without the programme. ``scale`` is the lever's status quo, so doubling a
+    budget multiplies the rate by ``1.5 ** elasticity`` and stopping it by ``0.5 ** elasticity``.
     """
-    relative = (1.0 + np.asarray(setting, dtype=float) / status_quo) / 2.0
-    return relative ** np.asarray(elasticity, dtype=float)
+    ratio = (np.asarray(setting, dtype=float) + scale) / (status_quo + scale)
+    return ratio ** np.asarray(elasticity, dtype=float)

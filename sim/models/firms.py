@@ -1,0 +1,253 @@
+"""Firm pipeline: tech SMEs → certified high-tech enterprises (three-year cohorts) → pools.
+
+Stock and flow, per draw, each year ``t`` in this order (docs/model.md has the full
+specification, which the SimPy reference model follows too):
+
+1. **Exits.** Every certified firm (cohorts certified in ``t-1``, ``t-2``, ``t-3``) leaves —
+   closes, moves away, loses its certificate — with probability ``exit_hazard``.
+2. **Registrations.** Tech SMEs registered ``R_t ~ NegBin(mean, k)`` with
+   ``mean = sme_rate_t · effect(tech_smes_registered) · shock``; ``sme_rate`` grows by
+   ``sme_trend`` a year.
+3. **Attracted projects.** ``P_t ~ NegBin(project_rate_t · effect(...) · shock, k)``; each
+   becomes certified with probability ``project_conversion``, half in ``t+1``, half in ``t+2``.
+4. **New certifications.** SMEs apply with probability ``apply_share · effect(hightech_certified_new)``
+   and pass with ``pass_rate``; certifications also come from projects attracted earlier.
+5. **Renewals.** Certificates last three years: surviving firms certified in ``t-3`` re-apply
+   with probability ``renewal_apply`` (odds × effect(hightech_enterprises)) and pass with
+   ``renewal_pass``; renewed firms join cohort ``t``, the others drop out of the stock.
+6. **Cultivation pool** (雏鹰/瞪羚/独角兽 register): members leave with ``pool_exit``; new
+   entries ``Poisson(pool_entry · certified stock · effect(cultivation_pool))``.
+7. **专精特新.** New provincial recognitions ``Poisson(zjtx_rate · stock/stock_2022 · effect)``.
+
+``shock`` is ``exp(loading · z − loading²/2)`` with the common macro shock ``z``.
+The end-2022 cohorts are not published: they are built by running steps 1–5 for 2021 and
+2022 from the December-2020 stock of 228, split into cohorts by a prior, with 2022's new
+certifications set to the observed 114. Parameters: ``sim/catalogue/parameters/firms.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.models.base import Component, Context, State, Updates, negative_binomial
+
+# Observations used (observations.csv): high-tech stock Dec 2020 = 228 (reported); new
+# certifications 2022 = 114 (prelim); attracted projects 2022 = 61 (prelim).
+
+
+@dataclass
+class Year:
+    """What one year of the pipeline produced (all arrays of shape (draws,))."""
+
+    cohorts: np.ndarray  # (draws, 3): certified this year, one year ago, two years ago
+    pending: np.ndarray  # (draws, 2): project certifications due next year, the year after
+    registered: np.ndarray
+    projects: np.ndarray
+    applications: np.ndarray
+    new: np.ndarray
+    from_projects: np.ndarray
+    up_for_renewal: np.ndarray
+    renewed: np.ndarray
+    exits: np.ndarray
+
+
+def _odds_scaled(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Probability whose odds are ``factor`` times the odds of ``p`` (stays in [0, 1])."""
+    p = np.clip(p, 0.0, 1.0)
+    odds = p * factor
+    return odds / (1.0 - p + odds)
+
+
+def _shock(loading: np.ndarray, z: np.ndarray) -> np.ndarray:
+    return np.exp(loading * z - 0.5 * loading**2)
+
+
+def advance(
+    ctx: Context,
+    cohorts: np.ndarray,
+    pending: np.ndarray,
+    sme_mean: np.ndarray,
+    project_mean: np.ndarray,
+    z: np.ndarray,
+    effects: dict[str, np.ndarray],
+    apply_share: np.ndarray,
+    new_certified: float | None = None,
+    projects: float | None = None,
+) -> Year:
+    """Steps 1–5 of the pipeline for one year.
+
+    ``sme_mean`` and ``project_mean`` are the year's expected registrations and projects
+    before lever effects and shock. ``new_certified`` and ``projects``, when given, replace
+    the simulated counts with observed ones (used to build the 2022 start state).
+    """
+    p = ctx.params
+    # 1. exits through the year, cohort by cohort
+    survivors = ctx.rng("firms.exits").binomial(cohorts, 1.0 - p["firms.exit_hazard"][:, None])
+    exits = (cohorts - survivors).sum(axis=1)
+    # 2. registrations
+    mean_r = sme_mean * effects["tech_smes_registered"] * _shock(p["firms.sme_shock_loading"], z)
+    registered = negative_binomial(
+        ctx.rng("firms.registrations"), mean_r, p["firms.sme_dispersion"]
+    )
+    # 3. attracted projects, and when the certifications they will bring fall due
+    if projects is None:
+        mean_p = (project_mean * effects["scitech_projects_attracted"]
+                  * _shock(p["firms.project_shock_loading"], z))  # fmt: skip
+        attracted = negative_binomial(ctx.rng("firms.projects"), mean_p,
+                                      p["firms.project_dispersion"])  # fmt: skip
+    else:
+        attracted = np.full(ctx.n, projects, dtype=np.int64)
+    rng_conv = ctx.rng("firms.conversions")
+    converting = rng_conv.binomial(attracted, p["firms.project_conversion"])
+    next_year = rng_conv.binomial(converting, 0.5)
+    from_projects = pending[:, 0]
+    new_pending = np.stack([pending[:, 1] + next_year, converting - next_year], axis=1)
+    # 4. new certifications from registered SMEs
+    apply_p = np.minimum(apply_share * effects["hightech_certified_new"], 1.0)
+    applications = ctx.rng("firms.applications").binomial(registered, apply_p)
+    if new_certified is None:
+        passed = ctx.rng("firms.review").binomial(applications, p["firms.pass_rate"])
+    else:
+        passed = np.maximum(np.rint(new_certified) - from_projects, 0).astype(np.int64)
+    new = passed + from_projects
+    # 5. renewals of certificates granted three years ago
+    expiring = survivors[:, 2]
+    reapply_p = _odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
+    reapplied = ctx.rng("firms.renewals").binomial(expiring, reapply_p)
+    renewed = ctx.rng("firms.renewal_review").binomial(reapplied, p["firms.renewal_pass"])
+    new_cohorts = np.stack([new + renewed, survivors[:, 0], survivors[:, 1]], axis=1)
+    return Year(new_cohorts, new_pending, registered, attracted, applications, new,
+                from_projects, expiring, renewed, exits)  # fmt: skip
+
+
+def _no_effects(n: int) -> dict[str, np.ndarray]:
+    one = np.ones(n)
+    return dict.fromkeys(
+        ("tech_smes_registered", "scitech_projects_attracted", "hightech_certified_new",
+         "hightech_enterprises", "cultivation_pool", "zjtx_new"), one)  # fmt: skip
+
+
+def _stock_2020(ctx: Context) -> np.ndarray:
+    """The December-2020 stock of 228 split into cohorts certified in 2020, 2019, 2018."""
+    p = ctx.params
+    total = ctx.observed("hightech_enterprises", 2020)
+    young = np.rint(total * p["firms.cohort_share_2020"])
+    middle = np.rint((total - young) * p["firms.cohort_share_2019_of_rest"])
+    return np.stack([young, middle, total - young - middle], axis=1).astype(np.int64)
+
+
+def init(ctx: Context) -> Updates:
+    """End-of-start-year state: cohorts, pending conversions, rates and pools."""
+    p = ctx.params
+    n = ctx.n
+    trend = p["firms.sme_trend"]
+    sme_2022 = p["firms.sme_registrations_2022"]
+    project_2022 = p["firms.project_rate_2022"]
+    project_trend = p["firms.project_trend"]
+    # Certifications from projects attracted in 2019–2020, due in 2021 and 2022.
+    earlier_projects = project_2022 / (1 + project_trend) ** 2
+    due = ctx.rng("firms.conversions").poisson(
+        np.stack([earlier_projects, earlier_projects / 2], axis=1)
+        * p["firms.project_conversion"][:, None]
+    )
+    # Calibration: the share of registered SMEs that apply is set per draw so that the
+    # expected certifications of 2022 equal the rate behind the observed 114, given the
+    # drawn pass rate and registrations (status quo reproduces the pre-2023 flow).
+    from_smes = p["firms.new_cert_rate_2022"] - p["firms.project_conversion"] * earlier_projects
+    apply_share = np.clip(from_smes / (p["firms.pass_rate"] * sme_2022), 0.005, 1.0)
+    cohorts = _stock_2020(ctx)
+    history = ctx.rng("firms.history_shock")
+    out: Year | None = None
+    if ctx.start_year == 2022:
+        for year in (2021, 2022):
+            back = 2022 - year
+            observed_new = ctx.observed("hightech_certified_new", year)
+            observed_projects = ctx.observed("scitech_projects_attracted", year)
+            out = advance(
+                ctx, cohorts, due, sme_2022 / (1 + trend) ** back,
+                project_2022 / (1 + project_trend) ** back, history.standard_normal(n),
+                _no_effects(n), apply_share, new_certified=observed_new, projects=observed_projects,
+            )  # fmt: skip
+            cohorts, due = out.cohorts, out.pending
+        registered, projects, new = out.registered, out.projects, out.new  # type: ignore[union-attr]
+        renewed, exits, up = out.renewed, out.exits, out.up_for_renewal  # type: ignore[union-attr]
+    elif ctx.start_year == 2020:
+        sme_2022 = sme_2022 / (1 + trend) ** 2
+        project_2022 = project_2022 / (1 + project_trend) ** 2
+        registered = ctx.rng("firms.registrations").poisson(sme_2022 / (1 + trend))
+        projects = ctx.rng("firms.projects").poisson(earlier_projects)
+        new = cohorts[:, 0]
+        renewed = exits = up = np.zeros(n, dtype=np.int64)
+    else:
+        raise ValueError(f"firms: no start state for {ctx.start_year}")
+    stock = cohorts.sum(axis=1)
+    return {
+        "firms.cohorts": cohorts,
+        "firms.pending": due,
+        "firms.sme_mean": sme_2022,
+        "firms.project_mean": project_2022,
+        "firms.stock_start": stock.astype(float),
+        "firms.apply_share": apply_share,
+        "hightech_enterprises": stock,
+        "hightech_certified_new": new,
+        "tech_smes_registered": registered,
+        "scitech_projects_attracted": projects,
+        "cultivation_pool": ctx.rng("firms.pool").poisson(p["firms.pool_2022"]),
+        "zjtx_new": ctx.rng("firms.zjtx").poisson(p["firms.zjtx_rate"]),
+        "firms.renewed": renewed,
+        "firms.exits": exits,
+        "firms.up_for_renewal": up,
+    }
+
+
+def step(state: State, ctx: Context, year: int) -> Updates:
+    """One year of the pipeline (steps 1–7 of the module docstring)."""
+    p = ctx.params
+    z = state["macro.shock"]
+    effects = {ind: ctx.lever_effect(ind) for ind in _no_effects(1)}
+    sme_mean = state["firms.sme_mean"] * (1 + p["firms.sme_trend"])
+    project_mean = state["firms.project_mean"] * (1 + p["firms.project_trend"])
+    y = advance(ctx, state["firms.cohorts"], state["firms.pending"], sme_mean, project_mean, z,
+                effects, state["firms.apply_share"])  # fmt: skip
+    previous_stock = state["hightech_enterprises"]
+    rng_pool = ctx.rng("firms.pool")
+    staying = rng_pool.binomial(state["cultivation_pool"], 1 - p["firms.pool_exit"])
+    entering = rng_pool.poisson(
+        p["firms.pool_entry"] * previous_stock * effects["cultivation_pool"]
+    )
+    growth = previous_stock / np.maximum(state["firms.stock_start"], 1.0)
+    zjtx_mean = (p["firms.zjtx_rate"] * growth * effects["zjtx_new"]
+                 * _shock(p["firms.project_shock_loading"], z))  # fmt: skip
+    return {
+        "firms.cohorts": y.cohorts,
+        "firms.pending": y.pending,
+        "firms.sme_mean": sme_mean,
+        "firms.project_mean": project_mean,
+        "hightech_enterprises": y.cohorts.sum(axis=1),
+        "hightech_certified_new": y.new,
+        "tech_smes_registered": y.registered,
+        "scitech_projects_attracted": y.projects,
+        "cultivation_pool": staying + entering,
+        "zjtx_new": ctx.rng("firms.zjtx").poisson(zjtx_mean),
+        "firms.renewed": y.renewed,
+        "firms.exits": y.exits,
+        "firms.up_for_renewal": y.up_for_renewal,
+    }
+
+
+COMPONENT = Component(
+    name="firms",
+    outputs=(
+        "hightech_enterprises",
+        "hightech_certified_new",
+        "tech_smes_registered",
+        "cultivation_pool",
+        "zjtx_new",
+        "scitech_projects_attracted",
+    ),  # fmt: skip
+    init=init,
+    step=step,
+    diagnostics=("firms.renewed", "firms.exits", "firms.up_for_renewal"),
+)

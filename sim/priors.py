@@ -1,0 +1,209 @@
+"""Parameter priors: read from ``sim/catalogue/parameters/*.toml`` and drawn once per draw.
+
+Each parameter is a table ``[parameters."<component>.<name>"]`` with a distribution and a
+``basis`` that starts with ``source:`` (a row of observations.csv or a citation) or
+``assumption:`` (with its reasoning). Distributions and their keys:
+
+===============  ===========================  ==========================================
+dist             keys                         meaning
+===============  ===========================  ==========================================
+``fixed``        value                        a constant (only where a value is known)
+``uniform``      low, high                    flat between low and high
+``normal``       mean, sd                     Gaussian
+``truncnormal``  mean, sd, low, high          Gaussian cut to [low, high]
+``lognormal``    median, sigma                exp(N(log median, sigma))
+``beta``         a, b                         on (0, 1); mean a / (a + b)
+``gamma``        shape, mean                  positive; sd = mean / sqrt(shape)
+===============  ===========================  ==========================================
+
+Every parameter is drawn from its own named stream (:func:`sim.rng.stream`), so two scenarios
+run with the same seed share every parameter draw (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
+from scipy import special
+
+from sim.catalogue import CATALOGUE_DIR, load_entries
+from sim.errors import CatalogueError, Problem
+from sim.levers import levers
+from sim.rng import stream
+
+PARAMETER_DIR = CATALOGUE_DIR / "parameters"
+
+_KEYS: dict[str, tuple[str, ...]] = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "truncnormal": ("mean", "sd", "low", "high"),
+    "lognormal": ("median", "sigma"),
+    "beta": ("a", "b"),
+    "gamma": ("shape", "mean"),
+}
+
+
+class Prior(BaseModel):
+    """The prior distribution of one uncertain model constant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    dist: Literal["fixed", "uniform", "normal", "truncnormal", "lognormal", "beta", "gamma"]
+    unit: str
+    basis: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    a: float | None = None
+    b: float | None = None
+    shape: float | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _keys_fit_the_distribution(self) -> Prior:
+        needed = _KEYS[self.dist]
+        given = {k for k in ("value", "low", "high", "mean", "sd", "median", "sigma", "a", "b",
+                             "shape") if getattr(self, k) is not None}  # fmt: skip
+        if given != set(needed):
+            raise ValueError(f"dist {self.dist!r} takes exactly {', '.join(needed)}")
+        if not self.basis.startswith(("source:", "assumption:")):
+            raise ValueError("basis must start with 'source:' or 'assumption:'")
+        positive = {"sd", "sigma", "a", "b", "shape", "median"}
+        for key in needed:
+            if key in positive and getattr(self, key) <= 0:
+                raise ValueError(f"{key} must be positive")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError("need low < high")
+        return self
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws from the prior."""
+        d = self.dist
+        if d == "fixed":
+            return np.full(n, float(self.value))  # type: ignore[arg-type]
+        if d == "uniform":
+            return rng.uniform(self.low, self.high, n)  # type: ignore[arg-type]
+        if d == "normal":
+            return rng.normal(self.mean, self.sd, n)  # type: ignore[arg-type]
+        if d == "lognormal":
+            return float(self.median) * np.exp(rng.normal(0.0, self.sigma, n))  # type: ignore[arg-type]
+        if d == "beta":
+            return rng.beta(self.a, self.b, n)  # type: ignore[arg-type]
+        if d == "gamma":
+            shape = float(self.shape)  # type: ignore[arg-type]
+            return rng.gamma(shape, float(self.mean) / shape, n)  # type: ignore[arg-type]
+        # truncnormal by inversion: uniform on the truncated CDF range, then the normal ppf
+        mean, sd = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        lo = special.ndtr((float(self.low) - mean) / sd)  # type: ignore[arg-type]
+        hi = special.ndtr((float(self.high) - mean) / sd)  # type: ignore[arg-type]
+        return mean + sd * special.ndtri(rng.uniform(lo, hi, n))
+
+    def support_contains(self, x: float) -> bool:
+        """Whether ``x`` is a value the prior can produce (for scenario overrides)."""
+        lo, hi = self.support()
+        return lo <= x <= hi
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest values the prior can produce."""
+        d = self.dist
+        if d == "fixed":
+            return (float(self.value), float(self.value))  # type: ignore[arg-type]
+        if d in ("uniform", "truncnormal"):
+            return (float(self.low), float(self.high))  # type: ignore[arg-type]
+        if d == "normal":
+            return (-math.inf, math.inf)
+        if d == "beta":
+            return (0.0, 1.0)
+        return (0.0, math.inf)
+
+    def support_text(self) -> str:
+        """The support as ``[lo, hi]`` for messages."""
+        lo, hi = self.support()
+        return f"[{lo:g}, {hi:g}]"
+
+    def describe(self) -> str:
+        """A short human-readable form, e.g. ``beta(a=13, b=7)``."""
+        args = ", ".join(f"{k}={getattr(self, k):g}" for k in _KEYS[self.dist])
+        return f"{self.dist}({args})"
+
+
+@cache
+def parameters() -> dict[str, Prior]:
+    """Every parameter prior of every component, keyed by id, sorted by id."""
+    out: dict[str, Prior] = {}
+    problems: list[Problem] = []
+    for path in sorted(PARAMETER_DIR.glob("*.toml")):
+        loaded: dict[str, Prior] = load_entries(path, "parameters", Prior)  # type: ignore[assignment]
+        for pid in loaded:
+            if not pid.startswith(f"{path.stem}."):
+                problems.append(Problem(f"parameters.{pid}", f"id must start with '{path.stem}.'"))
+        out.update(loaded)
+    if problems:
+        raise CatalogueError(str(PARAMETER_DIR), problems)
+    out.update(lever_elasticities())
+    return dict(sorted(out.items()))
+
+
+def lever_elasticities() -> dict[str, Prior]:
+    """One prior per (lever, indicator) link of the lever catalogue: uniform on its bounds."""
+    out = {}
+    for lever in levers().values():
+        for ind, (low, high) in lever.elasticity.items():
+            pid = lever.elasticity_parameter(ind)
+            bounds = {"low": low, "high": high} if low < high else {"value": low}
+            out[pid] = Prior(id=pid, dist="uniform" if low < high else "fixed", unit="elasticity",
+                             basis=lever.elasticity_basis, **bounds)  # fmt: skip
+    return out
+
+
+class Params(Mapping[str, np.ndarray]):
+    """Parameter draws of one chunk: id -> array of shape (draws,).
+
+    A missing id raises a KeyError that says where parameters are declared, and every id
+    read is remembered, so the tests can check that no declared parameter is unused.
+    """
+
+    def __init__(self, values: dict[str, np.ndarray]):
+        self._values = values
+        self.used: set[str] = set()
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        try:
+            value = self._values[key]
+        except KeyError:
+            raise KeyError(
+                f"parameter {key!r} is not declared in sim/catalogue/parameters/"
+            ) from None
+        self.used.add(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def draw_parameters(
+    seed: int, chunk: int, n: int, fixed: Mapping[str, float] | None = None
+) -> Params:
+    """Draw every parameter for ``n`` draws of chunk ``chunk``; ``fixed`` overrides some."""
+    fixed = fixed or {}
+    values = {}
+    for pid, prior in parameters().items():
+        if pid in fixed:
+            values[pid] = np.full(n, float(fixed[pid]))
+        else:
+            values[pid] = prior.draw(stream(seed, chunk, f"param:{pid}"), n)
+    return Params(values)
