@@ -96,8 +96,10 @@ def targets_cmd(
             table.add_row(t.id, t.clause, t.kind, threshold, years, t.name_zh)
     out.print(table)
     quantitative = sum(t.quantitative for t in chosen)
-    out.print(f"{len(chosen)} targets: {quantitative} quantitative, "
-              f"{len(chosen) - quantitative} qualitative (listed, not simulated)")  # fmt: skip
+    out.print(
+        f"{len(chosen)} targets: {quantitative} quantitative, "
+        f"{len(chosen) - quantitative} qualitative (listed, not simulated)"
+    )
 
 
 @app.command("levers")
@@ -116,9 +118,15 @@ def levers_cmd(
         table.add_column(col, overflow="fold")
     for lv in levers().values():
         table.add_row(
-            lv.id, lv.clause, lv.name_zh, lv.unit, f"{lv.status_quo:g}",
-            f"{lv.min:g}–{lv.max:g}", f"{lv.cost_per_unit_wan:g}", ", ".join(lv.acts_on),
-        )  # fmt: skip
+            lv.id,
+            lv.clause,
+            lv.name_zh,
+            lv.unit,
+            f"{lv.status_quo:g}",
+            f"{lv.min:g}–{lv.max:g}",
+            f"{lv.cost_per_unit_wan:g}",
+            ", ".join(lv.acts_on),
+        )
     out.print(table)
     out.print(f"{len(levers())} levers")
 
@@ -145,17 +153,118 @@ def validate_cmd(
         raise typer.Exit(2)
 
 
+STATUS_STYLE = {"at_risk": "bold red", "uncertain": "yellow", "likely": "green"}
+STATUS_ORDER = {"at_risk": 0, "uncertain": 1, "likely": 2, "not_modelled": 3, "qualitative": 4}
+
+
+def _fmt(x: float) -> str:
+    if x != x:  # NaN
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
+
+
+def print_attainment(result: Any) -> None:
+    """The attainment table, at-risk targets first, then the joint picture."""
+    df = result.attainment.copy()
+    df["order"] = df["status"].map(STATUS_ORDER)
+    df = df.sort_values(["order", "p_met"], kind="stable")
+    summary = result.summary()
+    table = Table(
+        title=f"{result.scenario.name}: P(target met), {summary['draws']:,} draws, "
+        f"seed {summary['seed']}",
+        caption="judged value: the quantity compared with the threshold (median [10 %–90 %])",
+    )
+    table.add_column("target", no_wrap=True)
+    table.add_column("P(met)", justify="right", no_wrap=True)
+    table.add_column("± SE", justify="right", no_wrap=True)
+    table.add_column("threshold", justify="right", no_wrap=True)
+    table.add_column("judged value", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for row in df.itertuples():
+        if row.status == "qualitative":
+            continue
+        style = STATUS_STYLE.get(row.status, "dim")
+        modelled = row.status != "not_modelled"
+        table.add_row(
+            row.target_id,
+            f"{row.p_met:.3f}" if modelled else "–",
+            f"{row.mc_se:.3f}" if modelled else "",
+            f"≥ {_fmt(row.threshold)}",
+            f"{_fmt(row.judged_median)} [{_fmt(row.judged_q10)}–{_fmt(row.judged_q90)}]"
+            if modelled
+            else "",
+            f"[{style}]{row.status.replace('_', ' ')}[/]",
+        )
+    out.print(table)
+    p_all = result.joint.loc["all_targets"]
+    out.print(
+        f"P(all {int(result.joint.loc['number_of_targets_modelled', 'p'])} modelled targets met) "
+        f"= {p_all['p']:.4f} ± {p_all['mc_se']:.4f}; expected number met "
+        f"{summary['expected_met']:.1f}; likely {summary['likely']}, uncertain "
+        f"{summary['uncertain']}, at risk {summary['at_risk']}",
+        highlight=False,
+    )
+    if summary["not_modelled"]:
+        out.print(
+            f"[yellow]{summary['not_modelled']} targets are not modelled yet: no probability "
+            "is given for them.[/]"
+        )
+    if result.comparison is not None:
+        out.print(
+            f"paired differences against {result.comparison['reference'].iloc[0]}: "
+            "see comparison.csv"
+        )
+
+
 @app.command("run")
 @reports_errors
 def run_cmd(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files (TOML); several run on shared draws and are compared."),
+    ],
+    draws: Annotated[
+        int | None, typer.Option(min=1, help="Draws (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Results folder.")] = Path("results"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables.")] = False,
 ) -> None:
-    """Run a scenario (the Monte Carlo engine arrives with the next change)."""
+    """Simulate scenarios and save results under OUT/<scenario>/; print P(met) per target."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.runner import run_many
     from sim.scenario import load_scenario
 
-    sc = load_scenario(scenario)
-    err.print(f"{sc.name}: scenario is valid; the simulation engine is not built yet, "
-              "so no probabilities are computed.", soft_wrap=True)  # fmt: skip
+    loaded = [load_scenario(p) for p in scenarios]
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise SimError(f"scenario names must differ (they name result folders): {names}")
+    total = draws or loaded[0].draws
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} draws"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=total < 200_000,
+    ) as progress:
+        task = progress.add_task("run", total=total)
+        results = run_many(
+            loaded,
+            draws=draws,
+            seed=seed,
+            jobs=jobs,
+            on_progress=lambda done, _: progress.update(task, completed=done),
+        )
+    for result in results:
+        folder = result.save(out_dir / result.scenario.name)
+        if not quiet:
+            print_attainment(result)
+        rate = result.manifest["timings_seconds"]["draws_per_second"]
+        out.print(f"saved {folder}/ ({rate:,.0f} draws/s)", highlight=False)
 
 
 def main() -> None:

@@ -74,8 +74,9 @@ def simulate_chunk(
     Also returns the parameter ids the components read (to check none is unused).
     """
     params = draw_parameters(seed, chunk, n, scenario.assumptions)
-    ctx = Context(n=n, params=params, levers=scenario.levers, seed=seed, chunk=chunk,
-                  start_year=years[0])  # fmt: skip
+    ctx = Context(
+        n=n, params=params, levers=scenario.levers, seed=seed, chunk=chunk, start_year=years[0]
+    )
     comps = components()
     state: dict[str, np.ndarray] = {}
     for comp in comps:
@@ -102,8 +103,9 @@ class _Block:
 def _run_block(block: _Block) -> list[Accumulator]:
     """Simulate and reduce a block of chunks (runs in a worker process)."""
     plan = block.plan
-    accs = [Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, block.edges,
-                                                            strict=True)]  # fmt: skip
+    accs = [
+        Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, block.edges, strict=True)
+    ]
     for chunk, n in block.chunks:
         _reduce_chunk(plan, chunk, n, accs)
     return accs
@@ -145,10 +147,12 @@ def run_plan(
     # The first chunk runs here: its values fix the histogram edges of every quantity, so the
     # edges depend on the seed only, never on the number of workers.
     first, rest = chunks[0], chunks[1:]
-    pilot = [simulate_chunk(sc, first[0], first[1], plan.seed, plan.years)[0]
-             for sc in plan.scenarios]  # fmt: skip
-    edges = tuple(pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot,
-                                                                        strict=True))  # fmt: skip
+    pilot = [
+        simulate_chunk(sc, first[0], first[1], plan.seed, plan.years)[0] for sc in plan.scenarios
+    ]
+    edges = tuple(
+        pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot, strict=True)
+    )
     accs = [Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, edges, strict=True)]
     ref = None
     for i, (acc, series) in enumerate(zip(accs, pilot, strict=True)):

@@ -73,8 +73,11 @@ class Prior(BaseModel):
     @model_validator(mode="after")
     def _keys_fit_the_distribution(self) -> Prior:
         needed = _KEYS[self.dist]
-        given = {k for k in ("value", "low", "high", "mean", "sd", "median", "sigma", "a", "b",
-                             "shape") if getattr(self, k) is not None}  # fmt: skip
+        given = {
+            k
+            for k in ("value", "low", "high", "mean", "sd", "median", "sigma", "a", "b", "shape")
+            if getattr(self, k) is not None
+        }
         if given != set(needed):
             raise ValueError(f"dist {self.dist!r} takes exactly {', '.join(needed)}")
         if not self.basis.startswith(("source:", "assumption:")):
@@ -162,8 +165,13 @@ def lever_elasticities() -> dict[str, Prior]:
         for ind, (low, high) in lever.elasticity.items():
             pid = lever.elasticity_parameter(ind)
             bounds = {"low": low, "high": high} if low < high else {"value": low}
-            out[pid] = Prior(id=pid, dist="uniform" if low < high else "fixed", unit="elasticity",
-                             basis=lever.elasticity_basis, **bounds)  # fmt: skip
+            out[pid] = Prior(
+                id=pid,
+                dist="uniform" if low < high else "fixed",
+                unit="elasticity",
+                basis=lever.elasticity_basis,
+                **bounds,
+            )
     return out
 
 

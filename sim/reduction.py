@@ -47,14 +47,16 @@ class Grid:
         if np.all(x == np.round(x)):
             width = max(1.0, math.ceil((hi - lo) / N_BINS))
             start = math.floor(lo) - 0.5
-            return cls(start, width, int(math.ceil((hi - start) / width)) + 1, True)
+            return cls(start, width, math.ceil((hi - start) / width) + 1, True)
         return cls(lo, (hi - lo) / N_BINS, N_BINS, False)
 
     def counts(self, x: np.ndarray) -> np.ndarray:
         """Histogram of ``x``: index 0 underflow, 1..bins the bins, bins+1 overflow."""
         idx = np.floor((np.asarray(x, dtype=float) - self.lo) / self.width)
-        idx = np.clip(np.nan_to_num(idx, nan=self.bins, posinf=self.bins, neginf=-1), -1,
-                      self.bins) + 1  # fmt: skip
+        idx = (
+            np.clip(np.nan_to_num(idx, nan=self.bins, posinf=self.bins, neginf=-1), -1, self.bins)
+            + 1
+        )
         return np.bincount(idx.astype(np.int64), minlength=self.bins + 2)
 
     def quantile(self, counts: np.ndarray, q: float) -> float:
@@ -97,10 +99,15 @@ class Edges:
 def pilot_edges(plan: Plan, scenario: Scenario, series: dict[str, np.ndarray]) -> Edges:
     """Grids from the pilot chunk's values."""
     targets = plan.targets_of(scenario)
-    judged = {tid: Grid.for_values(t.judged_value(series[t.indicator], plan.years))
-              for tid, t in targets.items() if t.indicator in series}  # fmt: skip
-    per_year = {name: tuple(Grid.for_values(v[:, j]) for j in range(v.shape[1]))
-                for name, v in series.items()}  # fmt: skip
+    judged = {
+        tid: Grid.for_values(t.judged_value(series[t.indicator], plan.years))
+        for tid, t in targets.items()
+        if t.indicator in series
+    }
+    per_year = {
+        name: tuple(Grid.for_values(v[:, j]) for j in range(v.shape[1]))
+        for name, v in series.items()
+    }
     return Edges(judged, per_year)
 
 
@@ -145,8 +152,7 @@ class Accumulator:
             for name, grids in edges.series.items()
         }
         acc.sample = {name: np.full((SAMPLE, len(plan.years)), np.nan) for name in edges.series}
-        acc.group_all_met = {g: 0 for g in groups() if any(
-            targets[t].group == g for t in modelled)}  # fmt: skip
+        acc.group_all_met = {g: 0 for g in groups() if any(targets[t].group == g for t in modelled)}
         return acc
 
     def add(self, series: dict[str, np.ndarray], first_draw: int) -> np.ndarray:
@@ -189,8 +195,10 @@ class Accumulator:
         self.pair_gain += (met & ~reference_met).sum(axis=0)
         self.pair_loss += (~met & reference_met).sum(axis=0)
         mine, ref = met.all(axis=1), reference_met.all(axis=1)
-        self.pair_all = (self.pair_all[0] + int((mine & ~ref).sum()),
-                         self.pair_all[1] + int((~mine & ref).sum()))  # fmt: skip
+        self.pair_all = (
+            self.pair_all[0] + int((mine & ~ref).sum()),
+            self.pair_all[1] + int((~mine & ref).sum()),
+        )
 
     def merge(self, other: Accumulator) -> None:
         """Add another accumulator's counts (same plan, same grids)."""
@@ -216,5 +224,7 @@ class Accumulator:
                 self.pair_loss = np.zeros_like(other.pair_loss)
             self.pair_gain += other.pair_gain
             self.pair_loss += other.pair_loss
-            self.pair_all = (self.pair_all[0] + other.pair_all[0],
-                             self.pair_all[1] + other.pair_all[1])  # fmt: skip
+            self.pair_all = (
+                self.pair_all[0] + other.pair_all[0],
+                self.pair_all[1] + other.pair_all[1],
+            )

@@ -24,7 +24,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -89,15 +88,19 @@ def semantic_problems(spec: ScenarioFile, lines: dict[str, int]) -> list[Problem
             flag(key, "this target has only its literal reading")
         elif reading not in target.readings:
             choices = ", ".join(repr(r) for r in target.readings)
-            flag(key, f"unknown reading {reading!r}; expected one of {choices}",
-                 suggest(reading, target.readings))  # fmt: skip
+            flag(
+                key,
+                f"unknown reading {reading!r}; expected one of {choices}",
+                suggest(reading, target.readings),
+            )
     known_parameters = _known_parameters()
     for param_id, value in spec.assumptions.items():
         key = f'assumptions."{param_id}"'
         prior = known_parameters.get(param_id)
         if prior is None:
-            flag(key, "unknown parameter (see `sim parameters`)",
-                 suggest(param_id, known_parameters))  # fmt: skip
+            flag(
+                key, "unknown parameter (see `sim parameters`)", suggest(param_id, known_parameters)
+            )
         elif not prior.support_contains(value):
             flag(key, f"{value:g} is outside the parameter's support {prior.support_text()}")
     return problems
@@ -185,9 +188,9 @@ def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None =
         description=spec.description,
         draws=spec.draws,
         seed=spec.seed,
-        levers=MappingProxyType(settings),
-        readings=MappingProxyType(dict(spec.readings)),
-        assumptions=MappingProxyType(dict(spec.assumptions)),
+        levers=settings,
+        readings=dict(spec.readings),
+        assumptions=dict(spec.assumptions),
         source=source,
     )
 

@@ -31,8 +31,12 @@ Kind = Literal[
     "level", "each_year", "cumulative", "growth_each_year", "growth_average", "qualitative"
 ]
 QUANTITATIVE_KINDS: tuple[str, ...] = (
-    "level", "each_year", "cumulative", "growth_each_year", "growth_average",
-)  # fmt: skip
+    "level",
+    "each_year",
+    "cumulative",
+    "growth_each_year",
+    "growth_average",
+)
 GROWTH_KINDS = ("growth_each_year", "growth_average")
 POLICY_YEARS = (2023, 2024, 2025)
 BASE_YEAR = 2022  # the start state: end of 2022

@@ -16,10 +16,13 @@ POLICY_TEXT = (POLICY / "qidong-2023-10-innovation-opinions.txt").read_text(enco
 
 # Items of section 三 by sub-section, as numbered in the text.
 SUBSECTION_OF_ITEM = {
-    **dict.fromkeys(range(1, 4), "一"), **dict.fromkeys(range(4, 7), "二"),
-    **dict.fromkeys(range(7, 11), "三"), **dict.fromkeys(range(11, 14), "四"),
-    **dict.fromkeys(range(14, 17), "五"), **dict.fromkeys(range(17, 21), "六"),
-}  # fmt: skip
+    **dict.fromkeys(range(1, 4), "一"),
+    **dict.fromkeys(range(4, 7), "二"),
+    **dict.fromkeys(range(7, 11), "三"),
+    **dict.fromkeys(range(11, 14), "四"),
+    **dict.fromkeys(range(14, 17), "五"),
+    **dict.fromkeys(range(17, 21), "六"),
+}
 NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万人|家|个|项|名|人|件|%|亿元)")
 
 
@@ -70,8 +73,11 @@ def test_target_counts_and_kinds() -> None:
     assert len(quantitative) >= 30
     assert {t.kind for t in quantitative.values()} <= set(QUANTITATIVE_KINDS)
     qualitative = {t.id for t in all_targets.values() if not t.quantitative}
-    assert {"provincial_innovation_demo_county", "provincial_hightech_zone",
-            "nantong_riverside_belt_rank"} <= qualitative  # fmt: skip
+    assert {
+        "provincial_innovation_demo_county",
+        "provincial_hightech_zone",
+        "nantong_riverside_belt_rank",
+    } <= qualitative
 
 
 def test_targets_are_consistent_with_indicators_and_groups() -> None:

@@ -17,10 +17,17 @@ BAD = Path(__file__).resolve().parent / "bad_scenarios"
 EXPECTED = {
     "malformed_toml.toml": ["malformed TOML", ":3:"],
     "unknown_section.toml": ["lever", "unknown key or section", "did you mean 'levers'?", ":4:"],
-    "misspelt_lever.toml": ["levers.project_atraction", "unknown lever",
-                            "did you mean 'project_attraction'?", ":4:"],
-    "lever_out_of_range.toml": ["levers.cultivation_programme", "99999 is out of range",
-                                "expected 0 to"],
+    "misspelt_lever.toml": [
+        "levers.project_atraction",
+        "unknown lever",
+        "did you mean 'project_attraction'?",
+        ":4:",
+    ],
+    "lever_out_of_range.toml": [
+        "levers.cultivation_programme",
+        "99999 is out of range",
+        "expected 0 to",
+    ],
     "lever_negative.toml": ["levers.cultivation_programme", "-5 is out of range"],
     "lever_wrong_type.toml": ["levers.cultivation_programme", "valid number", "'2400'"],
     "lever_bool.toml": ["levers.cultivation_programme", "valid number", "True"],
@@ -31,15 +38,21 @@ EXPECTED = {
     "missing_name.toml": ["name", "required key is missing"],
     "name_with_path.toml": ["name", "should match pattern"],
     "misspelt_top_key.toml": ["draw", "did you mean 'draws'?", ":2:"],
-    "unknown_reading.toml": ["readings.tech_contracts_cumulative", "unknown reading 'annual'",
-                             "did you mean 'annual_2025'?"],
-    "misspelt_reading_target.toml": ["readings.tech_contract_cumulative", "unknown target",
-                                     "did you mean 'tech_contracts_cumulative'?"],
+    "unknown_reading.toml": [
+        "readings.tech_contracts_cumulative",
+        "unknown reading 'annual'",
+        "did you mean 'annual_2025'?",
+    ],
+    "misspelt_reading_target.toml": [
+        "readings.tech_contract_cumulative",
+        "unknown target",
+        "did you mean 'tech_contracts_cumulative'?",
+    ],
     "reading_for_literal_target.toml": ["readings.hightech_enterprises_2025", "only its literal"],
     "unknown_assumption.toml": ["firms.no_such_parameter", "unknown parameter"],
     "levers_not_a_table.toml": ["levers", "valid dictionary"],
     "not_utf8.toml": ["not UTF-8"],
-}  # fmt: skip
+}
 
 
 def test_every_bad_file_has_an_expectation() -> None:

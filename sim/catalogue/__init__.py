@@ -21,9 +21,16 @@ CATALOGUE_DIR = Path(__file__).resolve().parent
 IndicatorType = Literal["stock", "flow", "ratio"]
 # Model components in the order they step within a year (DESIGN §4).
 Component = Literal[
-    "macro", "talent", "firms", "rnd", "patents", "industry",
-    "collaboration", "platforms", "agriculture",
-]  # fmt: skip
+    "macro",
+    "talent",
+    "firms",
+    "rnd",
+    "patents",
+    "industry",
+    "collaboration",
+    "platforms",
+    "agriculture",
+]
 COMPONENTS: tuple[str, ...] = get_args(Component)
 
 

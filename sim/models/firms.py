@@ -10,8 +10,9 @@ specification, which the SimPy reference model follows too):
    ``sme_trend`` a year.
 3. **Attracted projects.** ``P_t ~ NegBin(project_rate_t · effect(...) · shock, k)``; each
    becomes certified with probability ``project_conversion``, half in ``t+1``, half in ``t+2``.
-4. **New certifications.** SMEs apply with probability ``apply_share · effect(hightech_certified_new)``
-   and pass with ``pass_rate``; certifications also come from projects attracted earlier.
+4. **New certifications.** SMEs apply with probability
+   ``apply_share · effect(hightech_certified_new)`` and pass with ``pass_rate``;
+   certifications also come from projects attracted earlier.
 5. **Renewals.** Certificates last three years: surviving firms certified in ``t-3`` re-apply
    with probability ``renewal_apply`` (odds × effect(hightech_enterprises)) and pass with
    ``renewal_pass``; renewed firms join cohort ``t``, the others drop out of the stock.
@@ -93,10 +94,14 @@ def advance(
     )
     # 3. attracted projects, and when the certifications they will bring fall due
     if projects is None:
-        mean_p = (project_mean * effects["scitech_projects_attracted"]
-                  * _shock(p["firms.project_shock_loading"], z))  # fmt: skip
-        attracted = negative_binomial(ctx.rng("firms.projects"), mean_p,
-                                      p["firms.project_dispersion"])  # fmt: skip
+        mean_p = (
+            project_mean
+            * effects["scitech_projects_attracted"]
+            * _shock(p["firms.project_shock_loading"], z)
+        )
+        attracted = negative_binomial(
+            ctx.rng("firms.projects"), mean_p, p["firms.project_dispersion"]
+        )
     else:
         attracted = np.full(ctx.n, projects, dtype=np.int64)
     rng_conv = ctx.rng("firms.conversions")
@@ -118,15 +123,33 @@ def advance(
     reapplied = ctx.rng("firms.renewals").binomial(expiring, reapply_p)
     renewed = ctx.rng("firms.renewal_review").binomial(reapplied, p["firms.renewal_pass"])
     new_cohorts = np.stack([new + renewed, survivors[:, 0], survivors[:, 1]], axis=1)
-    return Year(new_cohorts, new_pending, registered, attracted, applications, new,
-                from_projects, expiring, renewed, exits)  # fmt: skip
+    return Year(
+        new_cohorts,
+        new_pending,
+        registered,
+        attracted,
+        applications,
+        new,
+        from_projects,
+        expiring,
+        renewed,
+        exits,
+    )
 
 
 def _no_effects(n: int) -> dict[str, np.ndarray]:
     one = np.ones(n)
     return dict.fromkeys(
-        ("tech_smes_registered", "scitech_projects_attracted", "hightech_certified_new",
-         "hightech_enterprises", "cultivation_pool", "zjtx_new"), one)  # fmt: skip
+        (
+            "tech_smes_registered",
+            "scitech_projects_attracted",
+            "hightech_certified_new",
+            "hightech_enterprises",
+            "cultivation_pool",
+            "zjtx_new",
+        ),
+        one,
+    )
 
 
 def _stock_2020(ctx: Context) -> np.ndarray:
@@ -166,10 +189,17 @@ def init(ctx: Context) -> Updates:
             observed_new = ctx.observed("hightech_certified_new", year)
             observed_projects = ctx.observed("scitech_projects_attracted", year)
             out = advance(
-                ctx, cohorts, due, sme_2022 / (1 + trend) ** back,
-                project_2022 / (1 + project_trend) ** back, history.standard_normal(n),
-                _no_effects(n), apply_share, new_certified=observed_new, projects=observed_projects,
-            )  # fmt: skip
+                ctx,
+                cohorts,
+                due,
+                sme_2022 / (1 + trend) ** back,
+                project_2022 / (1 + project_trend) ** back,
+                history.standard_normal(n),
+                _no_effects(n),
+                apply_share,
+                new_certified=observed_new,
+                projects=observed_projects,
+            )
             cohorts, due = out.cohorts, out.pending
         registered, projects, new = out.registered, out.projects, out.new  # type: ignore[union-attr]
         renewed, exits, up = out.renewed, out.exits, out.up_for_renewal  # type: ignore[union-attr]
@@ -209,8 +239,16 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     effects = {ind: ctx.lever_effect(ind) for ind in _no_effects(1)}
     sme_mean = state["firms.sme_mean"] * (1 + p["firms.sme_trend"])
     project_mean = state["firms.project_mean"] * (1 + p["firms.project_trend"])
-    y = advance(ctx, state["firms.cohorts"], state["firms.pending"], sme_mean, project_mean, z,
-                effects, state["firms.apply_share"])  # fmt: skip
+    y = advance(
+        ctx,
+        state["firms.cohorts"],
+        state["firms.pending"],
+        sme_mean,
+        project_mean,
+        z,
+        effects,
+        state["firms.apply_share"],
+    )
     previous_stock = state["hightech_enterprises"]
     rng_pool = ctx.rng("firms.pool")
     staying = rng_pool.binomial(state["cultivation_pool"], 1 - p["firms.pool_exit"])
@@ -218,8 +256,12 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         p["firms.pool_entry"] * previous_stock * effects["cultivation_pool"]
     )
     growth = previous_stock / np.maximum(state["firms.stock_start"], 1.0)
-    zjtx_mean = (p["firms.zjtx_rate"] * growth * effects["zjtx_new"]
-                 * _shock(p["firms.project_shock_loading"], z))  # fmt: skip
+    zjtx_mean = (
+        p["firms.zjtx_rate"]
+        * growth
+        * effects["zjtx_new"]
+        * _shock(p["firms.project_shock_loading"], z)
+    )
     return {
         "firms.cohorts": y.cohorts,
         "firms.pending": y.pending,
@@ -246,7 +288,7 @@ COMPONENT = Component(
         "cultivation_pool",
         "zjtx_new",
         "scitech_projects_attracted",
-    ),  # fmt: skip
+    ),
     init=init,
     step=step,
     diagnostics=("firms.renewed", "firms.exits", "firms.up_for_renewal"),
