@@ -131,6 +131,38 @@ def levers_cmd(
     out.print(f"{len(levers())} levers")
 
 
+@app.command("parameters")
+@reports_errors
+def parameters_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    component: Annotated[
+        str | None, typer.Option(help="Only this component's (e.g. firms, lever).")
+    ] = None,
+) -> None:
+    """List every uncertain parameter with its prior and its source or assumption."""
+    from sim.priors import parameters
+
+    chosen = [
+        p for pid, p in parameters().items() if component is None or pid.split(".")[0] == component
+    ]
+    if component is not None and not chosen:
+        known = sorted({pid.split(".")[0] for pid in parameters()})
+        raise SimError(
+            f"--component: unknown component {component!r}; expected one of {', '.join(known)}"
+        )
+    if as_json:
+        _print_json([p.model_dump(mode="json", exclude_none=True) for p in chosen])
+        return
+    table = Table(title="Parameter priors (drawn once per draw)")
+    table.add_column("parameter", no_wrap=True)
+    table.add_column("prior [unit]", max_width=34)
+    table.add_column("basis", overflow="fold", min_width=30)
+    for p in chosen:
+        table.add_row(p.id, f"{p.describe()}\n[dim]{p.unit}[/]", p.basis)
+    out.print(table)
+    out.print(f"{len(chosen)} parameters")
+
+
 @app.command("validate")
 @reports_errors
 def validate_cmd(
@@ -210,10 +242,29 @@ def print_attainment(result: Any) -> None:
             "is given for them.[/]"
         )
     if result.comparison is not None:
-        out.print(
-            f"paired differences against {result.comparison['reference'].iloc[0]}: "
-            "see comparison.csv"
+        print_comparison(result)
+
+
+def print_comparison(result: Any) -> None:
+    """Paired differences against the reference scenario, largest moves first."""
+    cmp = result.comparison.copy()
+    cmp = cmp.reindex(cmp["difference"].abs().sort_values(ascending=False).index)
+    ref = cmp["reference"].iloc[0]
+    table = Table(title=f"{result.scenario.name} vs {ref}: paired difference in P(met)")
+    for col in ("target", ref, result.scenario.name, "difference ± SE"):
+        table.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
+    for row in cmp.itertuples():
+        if abs(row.difference) < 1e-12:
+            continue
+        table.add_row(
+            row.target_id,
+            f"{row.p_reference:.3f}",
+            f"{row.p_scenario:.3f}",
+            f"{row.difference:+.3f} ± {row.difference_se:.3f}",
         )
+    out.print(table)
+    extra = cmp["cost_scenario_wan"].iloc[0] - cmp["cost_reference_wan"].iloc[0]
+    out.print(f"extra annual cost vs {ref}: {extra:+,.0f} 万元 a year", highlight=False)
 
 
 @app.command("run")

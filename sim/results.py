@@ -378,7 +378,10 @@ def add_comparison(results: list[Result], accs: list[Accumulator]) -> None:
         rows.append({"target_id": "all_targets", "reference": ref.scenario.name,
                      "p_reference": ref.p_all, "p_scenario": res.p_all,
                      "difference": diff, "difference_se": se})  # fmt: skip
-        res.comparison = pd.DataFrame(rows)
+        res.comparison = pd.DataFrame(rows).assign(
+            cost_reference_wan=ref.scenario.annual_cost_wan(),
+            cost_scenario_wan=res.scenario.annual_cost_wan(),
+        )
 
 
 # ---------------------------------------------------------------------- loading
