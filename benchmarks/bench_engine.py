@@ -130,8 +130,9 @@ def main() -> None:
     floor = rng_floor()
     print(
         f"RNG floor (one chunk of {floor['chunk']} draws, {floor['rng_calls']} generator calls, "
-        f"{floor['variates_per_draw']:.0f} variates per draw): model {floor['model_s'] * 1e3:.1f} ms, "
-        f"variates alone {floor['floor_s'] * 1e3:.1f} ms, ratio {floor['ratio']:.2f}"
+        f"{floor['variates_per_draw']:.0f} variates per draw): "
+        f"model {floor['model_s'] * 1e3:.1f} ms, variates alone {floor['floor_s'] * 1e3:.1f} ms, "
+        f"ratio {floor['ratio']:.2f}"
     )
     print("| draws | jobs | wall s | draws/s | peak MiB (largest process) | peak MiB (sum) |")
     print("|---:|---:|---:|---:|---:|---:|")

@@ -318,6 +318,57 @@ def run_cmd(
         out.print(f"saved {folder}/ ({rate:,.0f} draws/s)", highlight=False)
 
 
+@app.command("backcast")
+@reports_errors
+def backcast_cmd(
+    draws: Annotated[int, typer.Option(min=100, help="Draws.")] = 20_000,
+    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 20230305,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Simulate 2021–2022 from the 2020 state and place each observation in its prediction."""
+    from sim.backcast import run_backcast
+
+    bc = run_backcast(draws=draws, seed=seed, jobs=jobs)
+    table = Table(
+        title=f"Backcast 2020 → 2022, status quo, {draws:,} draws: where the observations fall"
+    )
+    for col in (
+        "indicator",
+        "year",
+        "observed",
+        "95 % predictive interval",
+        "median",
+        "percentile",
+        "2020 start",
+        "independent",
+    ):
+        table.add_column(
+            col,
+            no_wrap=col != "2020 start",
+            justify="left" if col in ("indicator", "2020 start") else "right",
+        )
+    for r in bc.table.itertuples():
+        style = "" if r.inside_95 else "bold red"
+        table.add_row(
+            r.indicator,
+            str(r.year),
+            f"[{style}]{_fmt(r.observed)}[/]" if style else _fmt(r.observed),
+            f"{_fmt(r.q025)} – {_fmt(r.q975)}",
+            _fmt(r.median),
+            f"{r.percentile:.0f}",
+            r.start_2020,
+            "yes" if r.independent else "no: a prior uses it",
+        )
+    out.print(table)
+    for u in bc.unchecked.itertuples():
+        out.print(f"not checked: {u.indicator} — {u.reason}", highlight=False)
+    inside = int(bc.table["inside_95"].sum())
+    out.print(
+        f"{inside} of {len(bc.table)} observations inside their 95 % predictive interval",
+        highlight=False,
+    )
+
+
 def main() -> None:
     """Entry point of the ``sim`` console script."""
     app()

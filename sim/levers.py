@@ -34,6 +34,7 @@ class Lever(BaseModel):
     note: str | None = None
     elasticity_basis: str
     elasticity: dict[str, tuple[float, float]]
+    proportional: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _ordered(self) -> Lever:
@@ -43,6 +44,8 @@ class Lever(BaseModel):
             )
         if set(self.elasticity) != set(self.acts_on):
             raise ValueError("[elasticity] must have exactly one entry per indicator in acts_on")
+        if not set(self.proportional) <= set(self.acts_on):
+            raise ValueError("proportional lists indicators that are not in acts_on")
         for ind, (low, high) in self.elasticity.items():
             if not 0 <= low <= high:
                 raise ValueError(f"elasticity.{ind}: need 0 <= low <= high, got [{low}, {high}]")
@@ -61,8 +64,17 @@ class Lever(BaseModel):
         """
         return self.status_quo if self.status_quo > 0 else self.max / 2
 
-    def multiplier(self, setting: float, elasticity: np.ndarray | float) -> np.ndarray:
-        """Multiplier on a rate from running the lever at ``setting`` (see :func:`response`)."""
+    def multiplier(
+        self, setting: float, elasticity: np.ndarray | float, indicator: str | None = None
+    ) -> np.ndarray:
+        """Multiplier on ``indicator``'s rate from running the lever at ``setting``.
+
+        Saturating (see :func:`response`) by default; for the links listed in ``proportional``
+        — where the indicator is what the setting buys one for one, e.g. research projects
+        funded — ``(setting / status_quo) ** elasticity``, which is 0 at a setting of 0.
+        """
+        if indicator in self.proportional:
+            return response(setting, self.status_quo, 0.0, elasticity)
         return response(setting, self.status_quo, self.response_scale, elasticity)
 
     def cost_wan(self, setting: float) -> float:

@@ -52,12 +52,7 @@ class Grid:
 
     def counts(self, x: np.ndarray) -> np.ndarray:
         """Histogram of ``x``: index 0 underflow, 1..bins the bins, bins+1 overflow."""
-        idx = np.floor((np.asarray(x, dtype=float) - self.lo) / self.width)
-        idx = (
-            np.clip(np.nan_to_num(idx, nan=self.bins, posinf=self.bins, neginf=-1), -1, self.bins)
-            + 1
-        )
-        return np.bincount(idx.astype(np.int64), minlength=self.bins + 2)
+        return np.bincount(_bin_index(x, self.lo, self.width, self.bins), minlength=self.bins + 2)
 
     def quantile(self, counts: np.ndarray, q: float) -> float:
         """The q-quantile of the histogrammed values (inverse CDF, interpolated in a bin)."""
@@ -80,12 +75,38 @@ class Grid:
         frac = 0.0 if inside == 0 else (target - before) / inside
         return left + frac * self.width
 
+    def cdf(self, counts: np.ndarray, x: float) -> float:
+        """Share of the histogrammed values below ``x`` (half of a bin's mass at ``x``).
+
+        For integer bins this is the mid-distribution percentile P(X < x) + P(X = x) / 2;
+        for continuous bins the mass of the bin holding ``x`` is interpolated linearly.
+        """
+        total = counts.sum()
+        if total == 0:
+            return float("nan")
+        pos = (x - self.lo) / self.width
+        i = int(np.clip(np.floor(pos), -1, self.bins)) + 1
+        below = counts[:i].sum()
+        inside = 0.5 if self.integer or i in (0, self.bins + 1) else pos - (i - 1)
+        return float((below + inside * counts[i]) / total)
+
     def mean(self, counts: np.ndarray) -> float:
         """Mean of the histogrammed values (bin centres; edge bins at the grid's ends)."""
         centres = self.lo + (np.arange(self.bins + 2) - 0.5) * self.width
         centres[0], centres[-1] = self.lo, self.lo + self.bins * self.width
         total = counts.sum()
         return float(centres @ counts / total) if total else math.nan
+
+
+def _bin_index(x: np.ndarray, lo, width, bins) -> np.ndarray:
+    """Bin index 0..bins+1 of each value (0 underflow, bins+1 overflow; ±inf to the ends).
+
+    ``lo``, ``width`` and ``bins`` may be arrays that broadcast against ``x`` (one grid per
+    column). fmax/fmin rather than clip, so that a NaN could not become a wild index.
+    """
+    idx = np.floor((np.asarray(x, dtype=float) - lo) / width)
+    idx = np.fmin(np.fmax(idx, -1.0), bins)
+    return (idx + 1).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -172,12 +193,11 @@ class Accumulator:
         for g in self.group_all_met:
             cols = [j for j, t in enumerate(self.modelled) if self.targets[t].group == g]
             self.group_all_met[g] += int(met[:, cols].all(axis=1).sum())
-        fail = (~met).astype(np.int64)
-        self.cofail += fail.T @ fail
+        # float32 products are exact for counts below 2**24, and BLAS makes them cheap.
+        fail = (~met).astype(np.float32)
+        self.cofail += np.rint(fail.T @ fail).astype(np.int64)
         for name, values in series.items():
-            for j, grid in enumerate(self.edges.series[name]):
-                c = grid.counts(values[:, j])
-                self.series[name][j, : c.size] += c
+            self._add_series(name, values)
         from sim.engine import SAMPLE
 
         if first_draw < SAMPLE:
@@ -186,6 +206,17 @@ class Accumulator:
                 self.sample[name][first_draw : first_draw + take] = values[:take]
             self.sample_size = max(self.sample_size, first_draw + take)
         return met
+
+    def _add_series(self, name: str, values: np.ndarray) -> None:
+        """Histogram every year of one series with a single bincount (one grid per year)."""
+        grids = self.edges.series[name]
+        hist = self.series[name]
+        stride = hist.shape[1]
+        lo = np.array([g.lo for g in grids])
+        width = np.array([g.width for g in grids])
+        bins = np.array([g.bins for g in grids], dtype=float)
+        idx = _bin_index(values, lo, width, bins) + stride * np.arange(len(grids))
+        hist += np.bincount(idx.ravel(), minlength=hist.size).reshape(hist.shape)
 
     def add_pairs(self, reference_met: np.ndarray, met: np.ndarray) -> None:
         """Count, per target, draws where this scenario and the reference disagree."""

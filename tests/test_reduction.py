@@ -47,3 +47,12 @@ def test_wilson_interval() -> None:
     assert lo == pytest.approx(0, abs=1e-12) and 0.03 < hi < 0.04  # "rule of three" region
     lo, hi = wilson(50, 100)
     assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
+
+
+def test_cdf_is_the_mid_distribution_percentile_for_counts() -> None:
+    x = np.array([1.0, 2, 2, 3, 4, 4, 4, 5])
+    grid = Grid.for_values(x)
+    c = grid.counts(x)
+    assert grid.cdf(c, 4) == pytest.approx((4 + 1.5) / 8)
+    assert grid.cdf(c, 0) == 0.0
+    assert grid.cdf(c, 100) == 1.0

@@ -67,7 +67,7 @@ class Context:
             for lever in lever_catalogue().values():
                 if indicator in lever.acts_on:
                     e = self.params[lever.elasticity_parameter(indicator)]
-                    effect = effect * lever.multiplier(self.levers[lever.id], e)
+                    effect = effect * lever.multiplier(self.levers[lever.id], e, indicator)
             self._effects[indicator] = effect
         return self._effects[indicator]
 

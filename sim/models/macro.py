@@ -2,8 +2,9 @@
 common macro shock that later components share, so that a bad year hurts several targets.
 
 Each year ``z ~ N(0, 1)`` per draw (``macro.shock``); nominal GDP grows by
-``trend + sd * z``; industrial output grows by ``trend + beta * sd * z + noise``; population
-grows by its drawn rate. Parameters: ``sim/catalogue/parameters/macro.toml``.
+``trend + sd * z``; industrial output grows by ``trend * effect + beta * sd * z + noise``, where
+``effect`` is the lever effect on ``industrial_output`` (technology-upgrade subsidies);
+population grows by its drawn rate. Parameters: ``sim/catalogue/parameters/macro.toml``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     deviation = p["macro.gdp_growth_sd"] * z
     growth = p["macro.gdp_growth_trend"] + deviation
     noise = p["macro.industry_noise_sd"] * ctx.rng("macro.industry").standard_normal(ctx.n)
-    output_growth = p["macro.gdp_growth_trend"] + p["macro.industry_beta"] * deviation + noise
+    # Technology-upgrade subsidies act on the trend growth of industrial output.
+    trend = p["macro.gdp_growth_trend"] * ctx.lever_effect("industrial_output")
+    output_growth = trend + p["macro.industry_beta"] * deviation + noise
     return {
         "gdp": state["gdp"] * (1 + growth),
         "resident_population": state["resident_population"] * (1 + p["macro.population_growth"]),
