@@ -14,9 +14,20 @@ from sim.models.base import Component
 @cache
 def components() -> tuple[Component, ...]:
     """The registered components in stepping order."""
-    from sim.models import firms, macro
+    from sim.models import (
+        agriculture,
+        collaboration,
+        firms,
+        industry,
+        macro,
+        patents,
+        platforms,
+        rnd,
+        talent,
+    )
 
-    registered = {c.name: c for c in (macro.COMPONENT, firms.COMPONENT)}
+    modules = (macro, talent, firms, rnd, patents, industry, collaboration, platforms, agriculture)
+    registered = {m.COMPONENT.name: m.COMPONENT for m in modules}
     return tuple(registered[name] for name in COMPONENTS if name in registered)
 
 

@@ -1,0 +1,135 @@
+"""The industry component: start values, the logit walk by hand, its noise, levers, bounds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logit
+
+from sim.levers import levers
+from sim.models import firms, industry, macro, rnd
+from sim.models.base import Context
+from sim.priors import draw_parameters, parameters
+from sim.scenario import status_quo
+
+SEED = 20230305
+QUIET = {
+    "industry.noise_sd": 0.0,
+    "industry.shock_loading": 0.0,
+    "industry.firm_elasticity": 0.0,
+}
+
+
+def simulate(
+    start: int = 2022,
+    end: int = 2025,
+    n: int = 2000,
+    seed: int = SEED,
+    fixed: dict[str, float] | None = None,
+    settings: dict[str, float] | None = None,
+) -> tuple[Context, list[dict[str, np.ndarray]]]:
+    """Run macro, firms, rnd and industry as the engine does; the state after every year."""
+    params = draw_parameters(seed, 0, n, fixed)
+    lever_settings = {**status_quo().levers, **(settings or {})}
+    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT, industry.COMPONENT)
+    state: dict[str, np.ndarray] = {}
+    for comp in comps:
+        state.update(comp.init(ctx))
+    history = [dict(state)]
+    for year in range(start + 1, end + 1):
+        for comp in comps:
+            state.update(comp.step(state, ctx, year))
+        history.append(dict(state))
+    return ctx, history
+
+
+def test_start_values_are_the_observations() -> None:
+    _, hist = simulate(end=2022, n=10)
+    np.testing.assert_allclose(hist[0]["hightech_output_share"], 55.44)  # reported 2022
+    _, hist = simulate(start=2020, end=2022, n=10)
+    np.testing.assert_allclose(hist[0]["hightech_output_share"], 54.3)  # prelim 2020
+    params = draw_parameters(SEED, 0, 5)
+    ctx = Context(n=5, params=params, levers=status_quo().levers, seed=1, chunk=0, start_year=2023)
+    with pytest.raises(ValueError, match="industry"):
+        industry.init(ctx)
+
+
+def test_deterministic_drift_by_hand() -> None:
+    _, hist = simulate(n=100, fixed={**QUIET, "industry.share_drift": 0.05})
+    for t, s in enumerate(hist):
+        np.testing.assert_allclose(
+            logit(s["hightech_output_share"] / 100), logit(0.5544) + 0.05 * t
+        )
+
+
+def test_firm_term_by_hand() -> None:
+    """β (ln(H_t/H_0) − h_ref t) with h_ref = ln(H_0/228)/2, the 2020–22 pace."""
+    fixed = {**QUIET, "industry.share_drift": 0.0, "industry.firm_elasticity": 0.08}
+    _, hist = simulate(n=300, fixed=fixed)
+    h0 = hist[0]["hightech_enterprises"]
+    for t, s in enumerate(hist):
+        deviation = np.log(s["hightech_enterprises"] / h0) - np.log(h0 / 228) / 2 * t
+        np.testing.assert_allclose(
+            logit(s["hightech_output_share"] / 100), logit(0.5544) + 0.08 * deviation
+        )
+
+
+def test_backcast_has_no_firm_term() -> None:
+    fixed = {**QUIET, "industry.share_drift": 0.0, "industry.firm_elasticity": 0.08}
+    _, hist = simulate(start=2020, end=2022, n=100, fixed=fixed)
+    np.testing.assert_allclose(hist[-1]["hightech_output_share"], 54.3)
+
+
+def test_logit_increments_are_normal() -> None:
+    """One year: logit change ~ N(μ, σ²); mean and variance within 5 standard errors."""
+    n, mu, sigma = 20_000, 0.02, 0.04
+    fixed = {**QUIET, "industry.share_drift": mu, "industry.noise_sd": sigma}
+    _, hist = simulate(end=2025, n=n, fixed=fixed)
+    step = logit(hist[1]["hightech_output_share"] / 100) - logit(0.5544)
+    assert abs(step.mean() - mu) < 5 * sigma / np.sqrt(n)
+    assert abs(step.var() / sigma**2 - 1) < 5 * np.sqrt(2 / n)
+    # the walk accumulates: after three years the variance is 3σ²
+    three = logit(hist[3]["hightech_output_share"] / 100)
+    assert abs(three.var() / (3 * sigma**2) - 1) < 5 * np.sqrt(2 / n)
+    assert abs(three.mean() - logit(0.5544) - 3 * mu) < 5 * np.sqrt(3) * sigma / np.sqrt(n)
+
+
+def test_levers_multiply_the_odds() -> None:
+    fixed = {"industry.firm_elasticity": 0.0}  # cultivation also moves the certified base
+    settings = {"tech_upgrade_subsidy": 6000.0, "innovative_procurement": 2500.0}
+    _, sq = simulate(n=500, fixed=fixed)
+    ctx, up = simulate(n=500, fixed=fixed, settings=settings)
+    for s, u in zip(sq[1:], up[1:], strict=True):
+        diff = logit(u["hightech_output_share"] / 100) - logit(s["hightech_output_share"] / 100)
+        np.testing.assert_allclose(diff, np.log(ctx.lever_effect("hightech_output_share")))
+        assert np.all(u["hightech_output_share"] >= s["hightech_output_share"])
+
+
+def test_share_stays_a_percentage() -> None:
+    cat = levers()
+    cases = [
+        ({}, {k: lv.max for k, lv in cat.items()}),
+        ({}, {k: lv.min for k, lv in cat.items()}),
+        ({"industry.share_drift": 50.0}, {}),
+        ({"industry.share_drift": -50.0, "industry.noise_sd": 10.0}, {}),
+    ]
+    for fixed, settings in cases:
+        _, hist = simulate(n=500, fixed=fixed, settings=settings)
+        for s in hist:
+            share = s["hightech_output_share"]
+            assert np.all(np.isfinite(share))
+            assert np.all((share >= 0) & (share <= 100))
+
+
+def test_every_industry_parameter_is_read_in_both_start_years() -> None:
+    declared = {pid for pid in parameters() if pid.startswith("industry.")}
+    for start in (2020, 2022):
+        ctx, _ = simulate(start=start, n=10)
+        assert declared <= ctx.params.used, declared - ctx.params.used
+    elasticities = {
+        lv.elasticity_parameter("hightech_output_share")
+        for lv in levers().values()
+        if "hightech_output_share" in lv.acts_on
+    }
+    assert elasticities <= ctx.params.used

@@ -1,0 +1,176 @@
+"""The patents component: start state, stock accounting, grant rate by hand, count noise."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.levers import levers
+from sim.models import firms, macro, patents, rnd
+from sim.models.base import Context
+from sim.priors import draw_parameters, parameters
+from sim.scenario import status_quo
+
+SEED = 20230305
+
+# Deterministic drivers: no macro loading, no trend, no rounding.
+QUIET = {
+    "patents.per_10k_rounding": 0.0,
+    "patents.shock_loading": 0.0,
+    "patents.propensity_trend": 0.0,
+}
+
+
+def simulate(
+    start: int = 2022,
+    end: int = 2025,
+    n: int = 2000,
+    seed: int = SEED,
+    fixed: dict[str, float] | None = None,
+    settings: dict[str, float] | None = None,
+) -> tuple[Context, list[dict[str, np.ndarray]]]:
+    """Run macro, firms, rnd and patents as the engine does; the state after every year."""
+    params = draw_parameters(seed, 0, n, fixed)
+    lever_settings = {**status_quo().levers, **(settings or {})}
+    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT, patents.COMPONENT)
+    state: dict[str, np.ndarray] = {}
+    for comp in comps:
+        state.update(comp.init(ctx))
+    history = [dict(state)]
+    for year in range(start + 1, end + 1):
+        for comp in comps:
+            state.update(comp.step(state, ctx, year))
+        history.append(dict(state))
+    return ctx, history
+
+
+def test_start_stock_matches_41_per_10k_and_macro_population() -> None:
+    _, hist = simulate(end=2022, fixed=QUIET)
+    s = hist[0]
+    # observations: 41 per 10k in 2022; the stock is a whole number of patents
+    np.testing.assert_allclose(s["invention_patents_per_10k"], 41.0, atol=0.5 / 90)
+    np.testing.assert_allclose(
+        s["invention_patents_per_10k"], s["patents.stock"] / s["resident_population"]
+    )
+    assert s["patents.stock"].dtype.kind == "i"
+
+
+def test_backcast_and_unknown_start_year() -> None:
+    _, hist = simulate(start=2020, end=2022)
+    ratio_2022 = hist[-1]["invention_patents_per_10k"]
+    assert np.all(np.isfinite(ratio_2022))
+    assert 38 < np.median(ratio_2022) < 44  # scaled back by the draw's own net growth
+    params = draw_parameters(SEED, 0, 5)
+    ctx = Context(n=5, params=params, levers=status_quo().levers, seed=1, chunk=0, start_year=2019)
+    with pytest.raises(ValueError, match="patents"):
+        patents.init(ctx)
+
+
+def test_stock_accounting_and_ratio() -> None:
+    _, hist = simulate()
+    for before, after in itertools.pairwise(hist):
+        np.testing.assert_array_equal(
+            after["patents.stock"],
+            before["patents.stock"] - after["patents.lapses"] + after["patents.grants"],
+        )
+        assert np.all(after["patents.lapses"] <= before["patents.stock"])
+        np.testing.assert_allclose(
+            after["invention_patents_per_10k"],
+            after["patents.stock"] / after["resident_population"],
+        )
+
+
+def test_grant_mean_by_hand() -> None:
+    fixed = {
+        **QUIET,
+        "patents.grant_rate_2022": 0.15,
+        "patents.rd_elasticity": 0.8,
+        "patents.firm_elasticity": 0.2,
+        "patents.propensity_trend": 0.03,
+    }
+    _, hist = simulate(end=2024, n=300, fixed=fixed)
+    s0, s1, s2 = hist
+    # 2023: lagged drivers are the 2022 ones (index 1); status-quo levers (effect 1)
+    np.testing.assert_allclose(s1["patents.grant_mean"], 0.15 * s0["patents.stock"] * np.exp(0.03))
+    # 2024: R&D spending and certified stock of 2023 relative to 2022
+    rd = s1["rnd.spending"] / s0["rnd.spending"]
+    base = s1["hightech_enterprises"] / s0["hightech_enterprises"]
+    expected = 0.15 * s0["patents.stock"] * rd**0.8 * base**0.2 * np.exp(0.06)
+    np.testing.assert_allclose(s2["patents.grant_mean"], expected)
+
+
+def test_lever_effect_phases_in_with_the_grant_lag() -> None:
+    np.testing.assert_allclose(patents.lever_weight(2023, np.array([0.5, 1.0, 2.5])), [0.5, 0, 0])
+    np.testing.assert_allclose(patents.lever_weight(2024, np.array([0.5, 1.5, 2.5])), [1, 0.5, 0])
+    np.testing.assert_allclose(patents.lever_weight(2025, np.array([0.5, 2.5])), [1, 0.5])
+    # patent_subsidy also raises certifications: switch off the paths from the certified base
+    # to grants (directly and through R&D) so that only the lever's own effect differs
+    fixed = {
+        **QUIET,
+        "patents.grant_lag": 1.5,
+        "patents.firm_elasticity": 0.0,
+        "rnd.firm_elasticity": 0.0,
+    }
+    _, sq = simulate(n=300, fixed=fixed)
+    ctx, up = simulate(n=300, fixed=fixed, settings={"patent_subsidy": 1200.0})
+    effect = ctx.lever_effect("invention_patents_per_10k")
+    ratios = [
+        u["patents.grant_mean"] / s["patents.grant_mean"] for s, u in zip(sq, up, strict=True)
+    ]
+    np.testing.assert_allclose(ratios[1], 1.0)  # 2023: nothing filed under the new policy yet
+    np.testing.assert_allclose(ratios[2], effect**0.5)  # 2024: half
+    np.testing.assert_allclose(ratios[3], effect)  # 2025: all
+
+
+def test_lapses_are_binomial() -> None:
+    """One year of lapses: mean q·S and variance q(1−q)·S, within 5 standard errors."""
+    n, q = 20_000, 0.06
+    _, hist = simulate(end=2023, n=n, fixed={**QUIET, "patents.lapse_hazard": q})
+    stock = hist[0]["patents.stock"]
+    lapses = hist[1]["patents.lapses"]
+    z = (lapses - q * stock) / np.sqrt(q * (1 - q) * stock)  # standardised per draw
+    assert abs(z.mean()) < 5 / np.sqrt(n)
+    assert abs(z.var() - 1) < 5 * np.sqrt(2 / n)
+
+
+def test_grants_are_negative_binomial_around_their_mean() -> None:
+    """Grants given their mean: E = μ and Var = μ + μ²/k, checked on standardised counts."""
+    n, k = 20_000, 30.0
+    _, hist = simulate(end=2023, n=n, fixed={**QUIET, "patents.dispersion": k})
+    mu = hist[1]["patents.grant_mean"]
+    g = hist[1]["patents.grants"]
+    z = (g - mu) / np.sqrt(mu + mu**2 / k)
+    assert abs(z.mean()) < 5 / np.sqrt(n)
+    # the variance of a standardised negative binomial has sd ≈ sqrt((kurtosis + 2) / n)
+    kurt = stats.nbinom(k, k / (k + np.median(mu))).stats(moments="k")
+    assert abs(z.var() - 1) < 5 * np.sqrt((float(kurt) + 2) / n)
+
+
+def test_invariants_under_extreme_levers() -> None:
+    cat = levers()
+    for settings in ({k: lv.max for k, lv in cat.items()}, {k: lv.min for k, lv in cat.items()}):
+        _, hist = simulate(n=1000, settings=settings)
+        for s in hist:
+            ratio = s["invention_patents_per_10k"]
+            assert np.all(np.isfinite(ratio))
+            assert np.all(ratio >= 0)
+            for key in ("patents.stock", "patents.grants", "patents.lapses"):
+                assert np.all(s[key] >= 0)
+                assert s[key].dtype.kind == "i"
+
+
+def test_every_patents_parameter_is_read_in_both_start_years() -> None:
+    declared = {pid for pid in parameters() if pid.startswith("patents.")}
+    for start in (2020, 2022):
+        ctx, _ = simulate(start=start, n=10)
+        assert declared <= ctx.params.used, declared - ctx.params.used
+    elasticities = {
+        lv.elasticity_parameter("invention_patents_per_10k")
+        for lv in levers().values()
+        if "invention_patents_per_10k" in lv.acts_on
+    }
+    assert elasticities <= ctx.params.used

@@ -1,0 +1,224 @@
+"""The R&D component: start state, hand calculations, rate history, noise, levers, invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.levers import levers
+from sim.models import firms, macro, rnd
+from sim.models.base import Context
+from sim.priors import draw_parameters, parameters
+from sim.scenario import status_quo
+
+SEED = 20230305
+
+# Every source of noise and every secondary effect off: the step is then deterministic.
+QUIET = {
+    "rnd.rd_to_gdp_rounding": 0.0,
+    "rnd.intensity_noise_sd": 0.0,
+    "rnd.intensity_shock_loading": 0.0,
+    "rnd.firm_elasticity": 0.0,
+    "rnd.deduction_noise_sd": 0.0,
+    "rnd.profit_noise_sd": 0.0,
+    "rnd.profit_shock_loading": 0.0,
+}
+
+
+def simulate(
+    start: int = 2022,
+    end: int = 2025,
+    n: int = 2000,
+    seed: int = SEED,
+    fixed: dict[str, float] | None = None,
+    settings: dict[str, float] | None = None,
+) -> tuple[Context, list[dict[str, np.ndarray]]]:
+    """Run macro, firms and rnd as the engine does; the state after init and every year."""
+    params = draw_parameters(seed, 0, n, fixed)
+    lever_settings = {**status_quo().levers, **(settings or {})}
+    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT)
+    state: dict[str, np.ndarray] = {}
+    for comp in comps:
+        state.update(comp.init(ctx))
+    history = [dict(state)]
+    for year in range(start + 1, end + 1):
+        for comp in comps:
+            state.update(comp.step(state, ctx, year))
+        history.append(dict(state))
+    return ctx, history
+
+
+def odds_scaled(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    odds = p / (1 - p) * factor
+    return odds / (1 + odds)
+
+
+def test_start_state_2022_is_the_observation() -> None:
+    _, hist = simulate(end=2022)
+    s = hist[0]
+    assert np.all(np.abs(s["rd_to_gdp"] - 2.7) <= 0.05 + 1e-12)  # observations: 2022 = 2.7
+    np.testing.assert_allclose(s["rnd.spending"], s["rd_to_gdp"] / 100 * 1400)  # gdp 2022
+    assert np.all(s["hightech_tax_reduction"] > 0)
+    assert np.all(s["rd_super_deduction"] > 0)
+    assert np.median(s["rd_super_deduction"] / s["rnd.spending"]) < 1
+
+
+def test_backcast_starts_from_2020_and_other_years_fail() -> None:
+    _, hist = simulate(start=2020, end=2022)
+    assert np.all(np.abs(hist[0]["rd_to_gdp"] - 2.6) <= 0.05 + 1e-12)  # observations: 2020
+    assert np.all(np.isfinite(hist[-1]["rd_to_gdp"]))
+    params = draw_parameters(SEED, 0, 10)
+    ctx = Context(n=10, params=params, levers=status_quo().levers, seed=1, chunk=0, start_year=2021)
+    with pytest.raises(ValueError, match="rnd"):
+        rnd.init(ctx)
+
+
+def test_one_step_by_hand() -> None:
+    fixed = {
+        **QUIET,
+        "rnd.intensity_drift": 0.02,
+        "rnd.tax_reduction_2022": 4.0,
+        "rnd.tax_firm_elasticity": 0.5,
+        "rnd.profit_drift": 0.01,
+        "rnd.declared_share_2022": 0.6,
+        "rnd.declared_firm_elasticity": 0.3,
+        "rnd.declared_trend": 0.1,
+        "rnd.business_share": 0.85,
+        "rnd.share_at_old_rate": 0.2,
+    }
+    _, hist = simulate(end=2023, n=500, fixed=fixed)
+    s0, s1 = hist
+    intensity = 2.7 * np.exp(0.02)
+    np.testing.assert_allclose(s1["rd_to_gdp"], intensity)
+    np.testing.assert_allclose(s1["rnd.spending"], intensity / 100 * s1["gdp"])
+    base = s1["hightech_enterprises"] / s0["hightech_enterprises"]
+    tax = 4.0 * base**0.5 * s1["gdp"] / 1400 * np.exp(0.01)
+    np.testing.assert_allclose(s1["hightech_tax_reduction"], tax)
+    declared = odds_scaled(np.full(500, 0.6), base**0.3 * np.exp(0.1))
+    np.testing.assert_allclose(s1["rd_super_deduction"], declared * 0.85 * s1["rnd.spending"])
+    # 2022: rate 1 − 0.25 × 0.75 × 0.2 (75 % for three quarters for 20 % of declared R&D)
+    np.testing.assert_allclose(s0["rd_super_deduction"], 0.9625 * 0.6 * 0.85 * 2.7 / 100 * 1400)
+
+
+def test_firm_term_by_hand() -> None:
+    """ln(J1/J0) = d + ε_H (ln(H1/H0) − ln(H0/228)/2): the base against its 2020–22 pace."""
+    fixed = {**QUIET, "rnd.intensity_drift": 0.0, "rnd.firm_elasticity": 0.1}
+    _, hist = simulate(end=2023, n=500, fixed=fixed)
+    h0, h1 = hist[0]["hightech_enterprises"], hist[1]["hightech_enterprises"]
+    expected = 0.1 * (np.log(h1 / h0) - np.log(h0 / 228) / 2)
+    np.testing.assert_allclose(np.log(hist[1]["rd_to_gdp"] / 2.7), expected)
+
+
+def test_super_deduction_rate_history() -> None:
+    s = np.array([0.0, 0.2, 1.0])
+    np.testing.assert_allclose(rnd.deduction_rate(2020, s), 0.75)
+    np.testing.assert_allclose(rnd.deduction_rate(2021, s), [1.0, 0.95, 0.75])
+    np.testing.assert_allclose(rnd.deduction_rate(2022, s), [1.0, 0.9625, 0.8125])
+    for year in (2023, 2024, 2025):
+        np.testing.assert_allclose(rnd.deduction_rate(year, s), 1.0)
+
+
+def test_2023_rate_rule_adds_a_one_off_step() -> None:
+    """With R&D, declared share and base frozen, D grows in 2023 by 1/r_2022 only."""
+    fixed = {
+        **QUIET,
+        "rnd.intensity_drift": 0.0,
+        "rnd.declared_firm_elasticity": 0.0,
+        "rnd.declared_trend": 0.0,
+        "rnd.share_at_old_rate": 0.2,
+    }
+    _, hist = simulate(end=2024, n=200, fixed=fixed)
+    d = [h["rd_super_deduction"] / h["rnd.spending"] for h in hist]
+    np.testing.assert_allclose(d[1] / d[0], 1 / 0.9625)
+    np.testing.assert_allclose(d[2] / d[1], 1.0)
+
+
+def test_intensity_noise_is_mean_one_lognormal() -> None:
+    """J1/J0 = exp(d) · exp(σε − σ²/2): mean exp(d), log-sd σ, within 5 standard errors."""
+    n, d, sigma = 20_000, 0.01, 0.05
+    fixed = {**QUIET, "rnd.intensity_drift": d, "rnd.intensity_noise_sd": sigma}
+    _, hist = simulate(end=2023, n=n, fixed=fixed)
+    ratio = hist[1]["rd_to_gdp"] / 2.7
+    se = ratio.std() / np.sqrt(n)
+    assert abs(ratio.mean() - np.exp(d)) < 5 * se
+    logs = np.log(ratio)
+    assert abs(logs.std() - sigma) < 5 * sigma / np.sqrt(2 * n)
+    assert abs(logs.mean() - (d - sigma**2 / 2)) < 5 * sigma / np.sqrt(n)
+
+
+def test_deduction_noise_is_mean_one() -> None:
+    n, sigma = 20_000, 0.1
+    fixed = {**QUIET, "rnd.deduction_noise_sd": sigma, "rnd.share_at_old_rate": 0.0}
+    ctx, hist = simulate(end=2022, n=n, fixed=fixed)
+    s = hist[0]
+    expected = s["rnd.declared_start"] * ctx.params["rnd.business_share"] * s["rnd.spending"]
+    ratio = s["rd_super_deduction"] / expected
+    assert abs(ratio.mean() - 1.0) < 5 * ratio.std() / np.sqrt(n)
+
+
+def test_invariants_under_status_quo_and_extreme_levers() -> None:
+    cat = levers()
+    for settings in (
+        {},
+        {k: lv.max for k, lv in cat.items()},
+        {k: lv.min for k, lv in cat.items()},
+    ):
+        _, hist = simulate(n=1000, settings=settings)
+        for s in hist:
+            for key in (
+                "rd_to_gdp",
+                "hightech_tax_reduction",
+                "rd_super_deduction",
+                "rnd.spending",
+            ):
+                assert np.all(np.isfinite(s[key])), key
+                assert np.all(s[key] >= 0), key
+            assert np.all(s["rd_to_gdp"] <= 100)
+
+
+def test_r_and_d_levers_raise_intensity_and_deduction_per_draw() -> None:
+    _, sq = simulate(n=1000)
+    _, up = simulate(n=1000, settings={"rd_post_subsidy": 4000.0})
+    # The lever also moves certifications (firms), so draws are not comparable one by one:
+    # the paired mean difference must be positive beyond 4 Monte Carlo standard errors.
+    for key in ("rd_to_gdp", "rd_super_deduction"):
+        diff = up[-1][key] - sq[-1][key]
+        assert diff.mean() > 4 * diff.std(ddof=1) / np.sqrt(diff.size), key
+
+
+def test_statistics_lever_changes_measurement_only() -> None:
+    _, sq = simulate(n=500)
+    ctx, up = simulate(n=500, settings={"scitech_statistics": 500.0})
+    np.testing.assert_allclose(up[-1]["rnd.spending"], sq[-1]["rnd.spending"])
+    np.testing.assert_allclose(up[-1]["rd_super_deduction"], sq[-1]["rd_super_deduction"])
+    ratio = up[-1]["rd_to_gdp"] / sq[-1]["rd_to_gdp"]
+    np.testing.assert_allclose(ratio, rnd.measurement_multiplier(ctx, "rd_to_gdp"))
+    np.testing.assert_allclose(ratio, ctx.lever_effect("rd_to_gdp"))
+
+
+def test_cultivation_multiplies_the_tax_reduction() -> None:
+    _, sq = simulate(n=500)
+    ctx, up = simulate(n=500, settings={"cultivation_programme": 2400.0})
+    # cultivation also changes the certified stock; compare per certified-base factor
+    k = ctx.params["rnd.tax_firm_elasticity"]
+    per_base_sq = sq[-1]["hightech_tax_reduction"] / sq[-1]["hightech_enterprises"] ** k
+    per_base_up = up[-1]["hightech_tax_reduction"] / up[-1]["hightech_enterprises"] ** k
+    np.testing.assert_allclose(
+        per_base_up / per_base_sq, ctx.lever_effect("hightech_tax_reduction")
+    )
+
+
+def test_every_rnd_parameter_is_read_in_both_start_years() -> None:
+    declared = {pid for pid in parameters() if pid.startswith("rnd.")}
+    for start in (2020, 2022):
+        ctx, _ = simulate(start=start, n=10)
+        assert declared <= ctx.params.used, declared - ctx.params.used
+    # every lever elasticity on an rnd indicator is read too
+    elasticities = {
+        lv.elasticity_parameter(ind)
+        for lv in levers().values()
+        for ind in lv.acts_on
+        if ind in rnd.COMPONENT.outputs
+    }
+    assert elasticities <= ctx.params.used

@@ -1,0 +1,166 @@
+"""The talent component against hand calculations, analytic laws and its calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.levers import levers
+from sim.models import macro, talent
+from sim.models.base import Context
+from sim.priors import Params, draw_parameters
+from sim.scenario import status_quo
+
+YEARS = (2023, 2024, 2025)
+QUIET = {  # no trend, no common factors, no shocks, Poisson noise
+    "talent.attraction_trend": 0.0, "talent.training_trend": 0.0, "talent.climate": 1.0,
+    "talent.training_level": 1.0, "talent.year_sd": 0.0, "talent.shock_loading": 0.0,
+    "talent.training_shock_loading": 0.0, "talent.programme_dispersion": 1e12,
+    "talent.high_level_dispersion": 1e12, "talent.training_dispersion": 1e12,
+}  # fmt: skip
+
+
+def make_ctx(n: int, seed: int = 11, start_year: int = 2022, fixed=None, **lever_settings):
+    """A context as the engine builds it; ``fixed`` overrides parameters with constants."""
+    drawn = draw_parameters(seed, 0, n)
+    values = {k: drawn[k] for k in drawn}
+    values.update({k: np.full(n, float(v)) for k, v in (fixed or {}).items()})
+    sc = status_quo().with_levers(**lever_settings) if lever_settings else status_quo()
+    return Context(n=n, params=Params(values), levers=sc.levers, seed=seed, chunk=0,
+                   start_year=start_year)  # fmt: skip
+
+
+def simulate(ctx: Context, end: int = 2025) -> dict[str, np.ndarray]:
+    """macro then talent, from the start year to ``end``: (n, years) per output."""
+    state = {**macro.COMPONENT.init(ctx)}
+    state.update(talent.COMPONENT.init(ctx))
+    out = {k: [state[k]] for k in talent.OUTPUTS}
+    for year in range(ctx.start_year + 1, end + 1):
+        state.update(macro.COMPONENT.step(state, ctx, year))
+        state.update(talent.COMPONENT.step(state, ctx, year))
+        for k in talent.OUTPUTS:
+            out[k].append(state[k])
+    return {k: np.stack(v, axis=1) for k, v in out.items()}
+
+
+def test_only_2022_and_2020_are_start_years() -> None:
+    with pytest.raises(ValueError, match="talent"):
+        talent.init(make_ctx(5, start_year=2021))
+
+
+def test_base_rates_follow_the_equations() -> None:
+    fixed = {
+        "talent.national_entrants_2022": 14, "talent.provincial_entrants_2022": 17,
+        "talent.national_share": 0.5, "talent.provincial_municipal_ratio": 1.2,
+        "talent.all_levels_ratio": 1.5, "talent.foreign_rate": 8,
+        "talent.foreign_border_factor": 0.25, "talent.high_level_2022": 300,
+        "talent.professional_2022": 8000, "talent.skilled_2022": 10000,
+        "talent.attraction_trend": 0.1, "talent.training_trend": -0.1, "talent.climate": 2.0,
+        "talent.training_level": 0.5,
+    }  # fmt: skip
+    p = make_ctx(3, fixed=fixed).params
+    r2024 = talent.trend_rates(p, 2024)
+    g_a, g_t = 1.1**2, 0.9**2
+    expected_2024 = {
+        "national_talents_new": 7 * g_a * 2, "provincial_municipal_talents_new": 20.4 * g_a * 2,
+        "foreign_experts_new": 8 * g_a * 2, "high_level_talents_new": 300 * g_a * 2,
+        "talent_programme_entrants": 46.5 * g_a * 2,
+        "professional_technicians_trained": 8000 * g_t * 0.5,
+        "skilled_workers_trained": 10000 * g_t * 0.5,
+    }  # fmt: skip
+    for ind, value in expected_2024.items():
+        np.testing.assert_allclose(r2024[ind], value, rtol=1e-12, err_msg=ind)
+    # Before 2023: no climate or training level, and foreign arrivals behind closed borders.
+    r2020 = talent.trend_rates(p, 2020)
+    np.testing.assert_allclose(r2020["national_talents_new"], 7 / 1.1**2, rtol=1e-12)
+    np.testing.assert_allclose(r2020["foreign_experts_new"], 8 * 0.25 / 1.1**2, rtol=1e-12)
+    np.testing.assert_allclose(r2020["skilled_workers_trained"], 10000 / 0.9**2, rtol=1e-12)
+
+
+def test_a_lever_multiplies_the_driving_rate_by_its_response() -> None:
+    """talent_programme at its maximum: the yearly mean scales by the catalogue response."""
+    n = 40_000
+    fixed = {**QUIET, "talent.national_entrants_2022": 20.0, "talent.national_share": 0.5,
+             "lever.talent_programme.national_talents_new": 0.5}  # fmt: skip
+    lv = levers()["talent_programme"]
+    ctx = make_ctx(n, fixed=fixed, talent_programme=lv.max)
+    multiplier = lv.multiplier(lv.max, 0.5)
+    np.testing.assert_allclose(ctx.lever_effect("national_talents_new"), multiplier)
+    counts = simulate(ctx, end=2023)["national_talents_new"][:, 1]
+    mean = 10.0 * multiplier
+    assert abs(counts.mean() - mean) < 5 * np.sqrt(mean / n)
+
+
+def test_three_year_sum_with_fixed_rates_is_poisson() -> None:
+    """Fixed rate 4 a year, Poisson noise: the 2023–2025 sum is Poisson(12)."""
+    n = 20_000
+    fixed = {**QUIET, "talent.national_entrants_2022": 10.0, "talent.national_share": 0.4}
+    x = simulate(make_ctx(n, seed=3, fixed=fixed))["national_talents_new"][:, 1:].sum(axis=1)
+    p_true = stats.poisson.sf(9, 12.0)  # P(sum >= 10)
+    se = np.sqrt(p_true * (1 - p_true) / n)
+    assert abs((x >= 10).mean() - p_true) < 5 * se
+    assert abs(x.mean() - 12.0) < 5 * np.sqrt(12.0 / n)
+
+
+def test_yearly_count_is_negative_binomial() -> None:
+    """Fixed rate 30, k = 5, no shocks: a count has the NB law with that mean and k."""
+    n, mean, k = 20_000, 30.0, 5.0
+    fixed = {**QUIET, "talent.foreign_rate": mean, "talent.programme_dispersion": k}
+    x = simulate(make_ctx(n, seed=4, fixed=fixed), end=2023)["foreign_experts_new"][:, 1]
+    law = stats.nbinom(k, k / (k + mean))
+    for threshold in (20, 30, 45):
+        p_true = law.sf(threshold - 1)
+        se = np.sqrt(p_true * (1 - p_true) / n)
+        assert abs((x >= threshold).mean() - p_true) < 5 * se, threshold
+    assert x.var() == pytest.approx(mean + mean**2 / k, rel=0.08)
+
+
+def test_the_climate_makes_attraction_counts_move_together() -> None:
+    sums = {k: v[:, 1:].sum(axis=1) for k, v in simulate(make_ctx(8192, seed=5)).items()}
+    national, provincial = sums["national_talents_new"], sums["provincial_municipal_talents_new"]
+    high_level, foreign = sums["high_level_talents_new"], sums["foreign_experts_new"]
+    assert stats.spearmanr(national, provincial).statistic > 0.05
+    assert stats.spearmanr(high_level, foreign).statistic > 0.05
+
+
+@pytest.mark.parametrize("start_year", [2022, 2020])
+@pytest.mark.parametrize("setting", ["min", "status_quo", "max"])
+def test_counts_are_finite_nonnegative_integers(start_year: int, setting: str) -> None:
+    chosen = {lid: getattr(lv, setting) for lid, lv in levers().items()
+              if set(lv.acts_on) & set(talent.OUTPUTS)}  # fmt: skip
+    series = simulate(make_ctx(2000, seed=6, start_year=start_year, **chosen))
+    for name, x in series.items():
+        assert x.shape == (2000, 2026 - start_year), name
+        assert np.isfinite(x).all() and (x >= 0).all(), name
+        assert np.issubdtype(x.dtype, np.integer), name
+
+
+def test_backcast_starts_from_the_2022_rates_scaled_back() -> None:
+    """The 2020 start flows are drawn at the 2022 rates over two years of trend."""
+    n = 40_000
+    fixed = {**QUIET, "talent.high_level_2022": 400.0, "talent.attraction_trend": 0.05}
+    x = talent.init(make_ctx(n, seed=8, start_year=2020, fixed=fixed))["high_level_talents_new"]
+    mean = 400.0 / 1.05**2
+    assert abs(x.mean() - mean) < 5 * np.sqrt(mean / n)
+
+
+def test_status_quo_calibration() -> None:
+    """Quantiles under status quo (printed with -s) stay in ranges the data and priors allow."""
+    series = simulate(make_ctx(8192, seed=20230305))
+    q = {}
+    for name, x in series.items():
+        q[name] = (np.percentile(x[:, 0], [10, 50, 90]),
+                   np.percentile(x[:, 1:].sum(axis=1), [10, 50, 90]))  # fmt: skip
+        print(f"{name:34s} 2022 {q[name][0]}  sum 2023-25 {q[name][1]}")
+    # 2022: the programme counts sit near the observed 14 national + 17 provincial entrants.
+    assert 25 <= q["talent_programme_entrants"][0][1] <= 60
+    assert 2 <= q["national_talents_new"][0][1] <= 10
+    assert 10 <= q["provincial_municipal_talents_new"][0][1] <= 25
+    # Three-year sums: no-data counts centred near the targets' pace, with wide spreads.
+    for name, target in (("foreign_experts_new", 25), ("high_level_talents_new", 1000),
+                         ("professional_technicians_trained", 25_000),
+                         ("skilled_workers_trained", 30_000)):  # fmt: skip
+        low, mid, high = q[name][1]
+        assert 0.6 * target < mid < 1.6 * target, name
+        assert low < target < high, name
