@@ -83,6 +83,10 @@ def run_backcast(draws: int = 20_000, seed: int = 20230305, jobs: int = 1) -> Ba
                     "reason": f"no observation in 2021–2022 (observed in {years})",
                 }
             )
+    for ind_id, ind in inds.items():
+        if ind.observed_as is None:
+            unchecked.append({"indicator": ind_id, "year": None, "observed": None,
+                              "reason": "no published observation at all"})  # fmt: skip
     return Backcast(pd.DataFrame(rows), pd.DataFrame(unchecked), draws, seed)
 
 

@@ -137,3 +137,13 @@ def test_observations_keep_both_rows_and_prefer_the_later() -> None:
     assert all(o.source_url.startswith("http") for o in observations())
     assert observed("hightech_enterprises", 2020).value == 228
     assert observed("tech_smes_registered", 2022) is None
+
+
+def test_every_parameter_and_component_is_documented() -> None:
+    from sim.priors import parameters
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    missing = [p for p in parameters() if not p.startswith("lever.") and p not in doc]
+    assert not missing, f"docs/model.md does not mention {missing}"
+    for component in COMPONENTS:
+        assert f"`sim/models/{component}.py`" in doc, component

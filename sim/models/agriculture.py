@@ -1,7 +1,7 @@
 """Agriculture: technologies promoted, varieties introduced and farmers trained by the bureau.
 
 Three yearly plan outputs of the agriculture bureau (三(六)19), per draw, in year ``t``
-(docs/model/agriculture.md has the full specification):
+(docs/model.md has the full specification):
 
 1. **Routine programme.** ``routine_c,t = level_c · (1 + g)^(t−2022) · effect(c) · b_t`` with
    ``level_c`` the bureau's 2022 output (a prior: no data), ``g`` the trend, ``effect(c)`` =

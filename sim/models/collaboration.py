@@ -34,7 +34,7 @@ steps 3–4 at their 2022 rates. Backcast (start 2020, nothing observed in 2020)
 scaled back by two years of trend, the turnover level also by the observed GDP growth 2020–2022
 and by :func:`backcast_firm_growth` (the certified stock of 2022 is not observed); the key-project
 rate has no trend and is used as is. Parameters: ``sim/catalogue/parameters/collaboration.toml``;
-full specification: ``docs/model/collaboration.md``.
+full specification: ``docs/model.md``.
 """
 
 from __future__ import annotations

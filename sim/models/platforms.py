@@ -36,7 +36,7 @@ firm-base growth 2020–2022 (:func:`sim.models.collaboration.backcast_firm_grow
 uncovered share is the 2022 one less two years of its expected first-year change
 ``(u* − u)(1 − r)``, ``r = (1 − δ)(1 − λ)`` (clipped to [0, 1]).
 Parameters: ``sim/catalogue/parameters/platforms.toml``; full specification:
-``docs/model/platforms.md``.
+``docs/model.md``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Talent: programme talents, foreign experts, high-level talents and the two training counts.
 
 Seven yearly flows (the targets sum them over 2023–2025), each a negative-binomial count
-around a driving rate, per draw, in year ``t`` (docs/model/talent.md has the full
+around a driving rate, per draw, in year ``t`` (docs/model.md has the full
 specification):
 
 - five **attraction** counts ``c`` — national talents, provincial-municipal talents, foreign
