@@ -91,6 +91,69 @@ class Result:
             "expected_met": float(self.joint.loc["expected_number_met", "p"]),
         }
 
+    # ------------------------------------------------------------------ notebook helpers
+    def table(self, status: str | None = None) -> pd.DataFrame:
+        """The attainment table, tidy: one row per target, at-risk first.
+
+        ``status`` keeps only targets with that status (e.g. ``"at_risk"``).
+        """
+        order = {"at_risk": 0, "uncertain": 1, "likely": 2, "not_modelled": 3, "qualitative": 4}
+        df = self.attainment.assign(_o=self.attainment["status"].map(order))
+        df = df.sort_values(["_o", "p_met"], kind="stable").drop(columns="_o")
+        if status is not None:
+            df = df[df["status"] == status]
+        return df.reset_index(drop=True)
+
+    def trajectory(self, indicator: str) -> pd.DataFrame:
+        """Yearly quantiles of one indicator over all draws, indexed by year."""
+        df = self.trajectories[self.trajectories["indicator"] == indicator]
+        if df.empty:
+            known = ", ".join(sorted(self.trajectories["indicator"].unique()))
+            raise KeyError(f"unknown indicator {indicator!r}; known: {known}")
+        return df.drop(columns=["indicator"]).set_index("year")
+
+    def draws(self, indicator: str) -> pd.DataFrame:
+        """Sampled whole trajectories of one indicator: a row per draw, a column per year."""
+        values = self.sample["value"].sel(indicator=indicator)
+        return pd.DataFrame(values.values, columns=values["year"].values).rename_axis(
+            index="draw", columns="year"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        colours = {"likely": "#d8ecd3", "uncertain": "#fbe7b5", "at_risk": "#f6c9c4"}
+        rows = []
+        for r in self.table().itertuples():
+            if r.status == "qualitative":
+                continue
+            bg = colours.get(r.status, "#eeeeee")
+            p = "–" if math.isnan(r.p_met) else f"{r.p_met:.3f} ± {r.mc_se:.3f}"
+            judged = ("" if math.isnan(r.judged_median) else
+                      f"{r.judged_median:.4g} [{r.judged_q10:.4g}–{r.judged_q90:.4g}]")  # fmt: skip
+            rows.append(
+                f"<tr><td>{r.target_id}</td><td>{_html(r.name_zh)}</td>"
+                f"<td style='text-align:right'>≥ {r.threshold:g} {_html(str(r.unit))}</td>"
+                f"<td style='text-align:right'>{p}</td><td style='text-align:right'>{judged}</td>"
+                f"<td style='background:{bg}'>{r.status.replace('_', ' ')}</td></tr>"
+            )
+        head = (
+            f"<p><b>{_html(self.scenario.name)}</b>: {s['draws']:,} draws, seed {s['seed']} — "
+            f"likely {s['likely']}, uncertain {s['uncertain']}, at risk {s['at_risk']}; "
+            f"P(all met) = {s['p_all']:.4f}; expected number met {s['expected_met']:.1f}</p>"
+        )
+        cols = "".join(
+            f"<th>{c}</th>"
+            for c in (
+                "target",
+                "目标",
+                "threshold",
+                "P(met) ± SE",
+                "judged value, median [10–90 %]",
+                "status",
+            )
+        )
+        return f"{head}<table><thead><tr>{cols}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
     # ------------------------------------------------------------------ saving
     def save(self, directory: str | Path) -> Path:
         """Write every table, the trajectory sample and the manifest; atomic (see module)."""
@@ -133,6 +196,10 @@ class Result:
         (folder / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _replace_dir(new: Path, final: Path) -> None:
@@ -217,7 +284,7 @@ def build_result(
 def _value_2022(indicator: str | None, acc: Accumulator) -> dict[str, Any]:
     """The indicator's 2022 value: observed if published, else the model's start median."""
     if indicator is None:
-        return {"value_2022": math.nan, "value_2022_source": ""}
+        return {"value_2022": math.nan, "value_2022_source": "no indicator (qualitative)"}
     obs = observed(indicator, 2022)
     if obs is not None:
         return {"value_2022": obs.value, "value_2022_source": f"observed ({obs.status})"}

@@ -103,3 +103,40 @@ def test_progress_reaches_the_total() -> None:
     run_plan(plan, on_progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (DRAWS, DRAWS)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_result_round_trips_through_its_folder(tmp_path) -> None:
+    from sim.results import load_result
+
+    res = run(status_quo("roundtrip", draws=3000, seed=2))
+    folder = res.save(tmp_path / "roundtrip")
+    back = load_result(folder)
+    pd.testing.assert_frame_equal(
+        res.attainment.reset_index(drop=True), back.attainment, check_dtype=False
+    )
+    assert back.scenario.hash() == res.scenario.hash()
+    assert back.sample.equals(res.sample)
+    assert "<table>" in back._repr_html_()
+    assert back.draws("gdp").shape == (3000 if 3000 < sim.engine.SAMPLE else sim.engine.SAMPLE, 4)
+
+
+def test_saving_is_atomic_and_keeps_the_old_result_on_failure(tmp_path) -> None:
+    res = run(status_quo("atomic", draws=1000, seed=2))
+    folder = res.save(tmp_path / "atomic")
+    before = sorted(p.name for p in folder.iterdir())
+    with mock.patch.object(type(res), "_write", side_effect=RuntimeError("disk full")), \
+            pytest.raises(RuntimeError):  # fmt: skip
+        res.save(folder)
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["atomic"]  # no temporary folder left
+
+
+def test_loading_something_that_is_not_a_result_says_so(tmp_path) -> None:
+    from sim.errors import ResultError
+    from sim.results import load_result
+
+    with pytest.raises(ResultError, match="not a sim result"):
+        load_result(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"format_version": 0, "sim_version": "0.0.1"}')
+    with pytest.raises(ResultError, match="result format 0"):
+        load_result(tmp_path)
