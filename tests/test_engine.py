@@ -117,7 +117,7 @@ def test_result_round_trips_through_its_folder(tmp_path) -> None:
     assert back.scenario.hash() == res.scenario.hash()
     assert back.sample.equals(res.sample)
     assert "<table>" in back._repr_html_()
-    assert back.draws("gdp").shape == (3000 if 3000 < sim.engine.SAMPLE else sim.engine.SAMPLE, 4)
+    assert back.draws("gdp").shape == (min(3000, sim.engine.SAMPLE), 4)
 
 
 def test_saving_is_atomic_and_keeps_the_old_result_on_failure(tmp_path) -> None:
