@@ -37,6 +37,10 @@ from sim.models.base import Component, Context, State, Updates, negative_binomia
 # Observations used (observations.csv): high-tech stock Dec 2020 = 228 (reported); new
 # certifications 2022 = 114 (prelim); attracted projects 2022 = 61 (prelim).
 
+# Years a certificate is valid: sizes the cohort array and picks the cohort up for renewal.
+# A module constant so that tests can break it on purpose (the crosscheck must notice).
+CERTIFICATE_YEARS = 3
+
 
 @dataclass
 class Year:
@@ -118,11 +122,11 @@ def advance(
         passed = np.maximum(np.rint(new_certified) - from_projects, 0).astype(np.int64)
     new = passed + from_projects
     # 5. renewals of certificates granted three years ago
-    expiring = survivors[:, 2]
+    expiring = survivors[:, CERTIFICATE_YEARS - 1]
     reapply_p = _odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
     reapplied = ctx.rng("firms.renewals").binomial(expiring, reapply_p)
     renewed = ctx.rng("firms.renewal_review").binomial(reapplied, p["firms.renewal_pass"])
-    new_cohorts = np.stack([new + renewed, survivors[:, 0], survivors[:, 1]], axis=1)
+    new_cohorts = np.column_stack([new + renewed, survivors[:, : CERTIFICATE_YEARS - 1]])
     return Year(
         new_cohorts,
         new_pending,
@@ -158,7 +162,11 @@ def _stock_2020(ctx: Context) -> np.ndarray:
     total = ctx.observed("hightech_enterprises", 2020)
     young = np.rint(total * p["firms.cohort_share_2020"])
     middle = np.rint((total - young) * p["firms.cohort_share_2019_of_rest"])
-    return np.stack([young, middle, total - young - middle], axis=1).astype(np.int64)
+    # The oldest valid cohort takes the rest (zeros beyond it if certificates last longer).
+    parts = [young, middle][: CERTIFICATE_YEARS - 1]
+    rest = total - sum(parts)
+    padding = [np.zeros_like(rest)] * (CERTIFICATE_YEARS - 1 - len(parts))
+    return np.stack([*parts, rest, *padding], axis=1).astype(np.int64)
 
 
 def init(ctx: Context) -> Updates:
@@ -178,8 +186,12 @@ def init(ctx: Context) -> Updates:
     # Calibration: the share of registered SMEs that apply is set per draw so that the
     # expected certifications of 2022 equal the rate behind the observed 114, given the
     # drawn pass rate and registrations (status quo reproduces the pre-2023 flow).
-    from_smes = p["firms.new_cert_rate_2022"] - p["firms.project_conversion"] * earlier_projects
-    apply_share = np.clip(from_smes / (p["firms.pass_rate"] * sme_2022), 0.005, 1.0)
+    # Expected project certifications due in 2022: half the conversions of 2020's and of
+    # 2021's projects. The share may exceed 1 in a few draws; min(1, a·E) applies at use.
+    projects_2021 = project_2022 / (1 + project_trend)
+    expected = p["firms.project_conversion"] * (earlier_projects + projects_2021) / 2
+    from_smes = p["firms.new_cert_rate_2022"] - expected
+    apply_share = np.maximum(from_smes / (p["firms.pass_rate"] * sme_2022), 0.0)
     cohorts = _stock_2020(ctx)
     history = ctx.rng("firms.history_shock")
     out: Year | None = None

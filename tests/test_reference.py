@@ -1,0 +1,227 @@
+"""The SimPy reference model of the firm pipeline, and its crosscheck against the vectorized one.
+
+Hand calculations first (the reference alone, every rate fixed), then the crosscheck on the
+three packaged scenarios, then a deliberately broken vectorized model that must be caught.
+Tolerances are Monte Carlo standard errors: 5 SE for hand checks, the crosscheck's own
+Bonferroni-corrected limits for the comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim.models.firms as vectorized_firms
+from sim.crosscheck import chi_square_p, crosscheck
+from sim.levers import levers
+from sim.reference import (
+    Inputs,
+    Pipeline,
+    Start,
+    apply_share,
+    lever_effects,
+    replication_rng,
+    run_reference,
+    simulate_replication,
+)
+from sim.reference.inputs import FIRM_INDICATORS
+from sim.scenario import load_scenario, status_quo
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SEED = 20230305
+DRAWS = 800  # per scenario: the whole file stays under about 40 s on two cores
+JOBS = 2
+
+# Every rate switched off: tests switch on what they check.
+QUIET = {
+    "firms.exit_hazard": 0.0, "firms.sme_registrations_2022": 0.0, "firms.sme_trend": 0.0,
+    "firms.sme_dispersion": 1e9, "firms.sme_shock_loading": 0.0, "firms.project_rate_2022": 0.0,
+    "firms.project_trend": 0.0, "firms.project_dispersion": 1e9,
+    "firms.project_shock_loading": 0.0, "firms.project_conversion": 0.0, "firms.pass_rate": 0.5,
+    "firms.renewal_apply": 0.0, "firms.renewal_pass": 1.0, "firms.pool_2022": 0.0,
+    "firms.pool_entry": 0.0, "firms.pool_exit": 0.0, "firms.zjtx_rate": 0.0,
+    "firms.new_cert_rate_2022": 0.0, "firms.cohort_share_2020": 0.4,
+    "firms.cohort_share_2019_of_rest": 0.5,
+}  # fmt: skip
+
+
+def inputs(effects: dict[str, float] | None = None, **params: float) -> Inputs:
+    values = QUIET | {f"firms.{k}": v for k, v in params.items()}
+    return Inputs(values, dict.fromkeys(FIRM_INDICATORS, 1.0) | (effects or {}))
+
+
+def replicate(inp: Inputs, start: Start, n: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """``n`` replications from a hand-made start: series -> (n, 2022…2025) array."""
+    runs = [simulate_replication(inp, replication_rng(seed, i), start=start) for i in range(n)]
+    return {k: np.stack([r[k] for r in runs]) for k in runs[0]}
+
+
+def within(sample: np.ndarray, mean: float, var: float, k: float = 5.0) -> bool:
+    """The sample mean is within ``k`` Monte Carlo standard errors of the exact mean."""
+    return abs(sample.mean() - mean) < k * math.sqrt(var / sample.size) + 1e-12
+
+
+# ------------------------------------------------------------------ hand calculations
+
+
+def test_one_cohort_lapses_at_its_expiry() -> None:
+    """Certified in 2021: valid 2021–2023, reviewed in 2024's batches; nobody re-applies."""
+    out = simulate_replication(inputs(), replication_rng(1, 0), start=Start({2021: 50}))
+    assert out["hightech_enterprises"].tolist() == [50, 50, 0, 0]
+    assert out["firms.up_for_renewal"].tolist() == [0, 0, 50, 0]
+    assert out["firms.renewed"].sum() == 0 and out["hightech_certified_new"][1:].sum() == 0
+
+
+def test_a_renewed_cohort_comes_up_again_three_years_later() -> None:
+    inp = inputs(renewal_apply=1.0, renewal_pass=1.0)
+    records = Pipeline(inp, replication_rng(1, 0), end_year=2027, start=Start({2021: 50})).run()
+    up = {y: r["firms.up_for_renewal"] for y, r in records.items()}
+    renewed = {y: r["firms.renewed"] for y, r in records.items()}
+    assert up == {2022: 0, 2023: 0, 2024: 50, 2025: 0, 2026: 0, 2027: 50}
+    assert renewed == up
+    assert all(r["hightech_enterprises"] == 50 for r in records.values())
+
+
+def test_renewals_are_binomial_with_the_odds_scaled_by_the_lever() -> None:
+    """ρ' = ρE/(1 − ρ + ρE) with ρ = 0.8, E = 2 (8/9), then π_r = 0.5: Binomial(500, 4/9)."""
+    inp = inputs({"hightech_enterprises": 2.0}, renewal_apply=0.8, renewal_pass=0.5)
+    out = replicate(inp, Start({2020: 500}), 300)
+    p = (0.8 * 2 / (0.2 + 1.6)) * 0.5
+    renewed = out["firms.renewed"][:, 1]
+    assert within(renewed, 500 * p, 500 * p * (1 - p))
+    assert renewed.var(ddof=1) == pytest.approx(500 * p * (1 - p), rel=0.3)
+    assert np.array_equal(out["hightech_enterprises"][:, 1], renewed)
+
+
+def test_exits_with_a_fixed_hazard() -> None:
+    """h = 0.1 on 1,000 firms certified in 2022: 900, 810 and 729 expected survivors; the
+    survivors of 2025 all renew (ρ = π_r = 1), so the 2025 stock is the survivors."""
+    inp = inputs(exit_hazard=0.1, renewal_apply=1.0, renewal_pass=1.0)
+    out = replicate(inp, Start({2022: 1000}), 120)
+    stock, exits = out["hightech_enterprises"], out["firms.exits"]
+    for col, alive in ((1, 1000), (2, 900), (3, 810)):
+        assert within(exits[:, col], alive * 0.1, 1000 * 0.1 * 0.9**col)
+    assert within(stock[:, 3], 729, 1000 * 0.729 * 0.271)
+    assert exits[:, 1].var(ddof=1) == pytest.approx(90, rel=0.5)  # sd of a variance ≈ 13 %
+    assert np.array_equal(out["firms.up_for_renewal"][:, 3], stock[:, 3])
+    assert np.array_equal(stock[:, 1:].T, 1000 - np.cumsum(exits[:, 1:], axis=1).T)
+
+
+def test_new_certificates_are_first_exposed_the_year_after() -> None:
+    """200 project certifications in 2023 with h = 0.5: none exits in 2023, half in 2024."""
+    out = replicate(inputs(exit_hazard=0.5), Start({}, pending={2023: 200}), 100)
+    assert out["hightech_enterprises"][:, 1].tolist() == [200] * 100
+    assert out["firms.exits"][:, 1].sum() == 0
+    assert within(out["firms.exits"][:, 2], 100, 50)
+
+
+def test_event_timing() -> None:
+    """Exits fall strictly inside a year (before its publication), with the conditional
+    timing of an exponential lifetime; certificates change hands only at year ends; a firm
+    that exits is never renewed."""
+    inp = inputs(exit_hazard=0.5, renewal_apply=1.0, renewal_pass=1.0)
+    pipe = Pipeline(inp, replication_rng(2, 0), start=Start({2020: 2000}), trace=True)
+    pipe.run()
+    log = pipe.log
+    assert log is not None
+    exits = np.array([t for t, what, _ in log if what == "exit"])
+    assert np.all(exits != np.floor(exits))
+    assert all(t == int(t) for t, what, _ in log if what in ("renewed", "lapsed", "certified"))
+    exited = {i for _, what, i in log if what == "exit"}
+    renewed_at = {i: t for t, what, i in log if what == "renewed"}
+    exit_at = {i: t for t, what, i in log if what == "exit"}
+    assert all(exit_at[i] > renewed_at[i] for i in exited & set(renewed_at))
+    # P(exit in the first half of a year | exit in the year) = (1 − √½) / (1 − ½) ≈ 0.586
+    first_half = np.mean(exits - np.floor(exits) < 0.5)
+    expected = (1 - math.sqrt(0.5)) / 0.5
+    assert within(np.array([first_half]), expected, expected * (1 - expected) / exits.size)
+
+
+def test_registrations_thin_into_certifications() -> None:
+    """400 registrations a year (Poisson), a = 0.5, π = 0.5: certifications Poisson(100)."""
+    inp = inputs(sme_registrations_2022=400.0, pass_rate=0.5)
+    out = replicate(inp, Start({}, apply_share=0.5), 200)
+    assert within(out["tech_smes_registered"][:, 1], 400, 400)
+    new = out["hightech_certified_new"][:, 1]
+    assert within(new, 100, 100)
+    assert new.var(ddof=1) == pytest.approx(100, rel=0.35)
+
+
+def test_calibrated_application_share() -> None:
+    """Expected 2022 certifications: registrations × a × π + half the conversions of 2020's
+    and 2021's projects equal the rate behind the observed 114."""
+    p = QUIET | {
+        "firms.new_cert_rate_2022": 114.0, "firms.pass_rate": 0.6,
+        "firms.sme_registrations_2022": 480.0, "firms.project_rate_2022": 61.0,
+        "firms.project_trend": 0.03, "firms.project_conversion": 0.06,
+    }  # fmt: skip
+    projects = 0.06 * (61 / 1.03**2 + 61 / 1.03) / 2
+    assert apply_share(p) * 0.6 * 480 + projects == pytest.approx(114.0)
+
+
+def test_lever_effects_follow_the_documented_formula() -> None:
+    sq = status_quo()
+    elasticity = {
+        lv.elasticity_parameter(ind): 0.5 for lv in levers().values() for ind in lv.acts_on
+    }
+    assert lever_effects(sq.levers, elasticity) == dict.fromkeys(FIRM_INDICATORS, 1.0)
+    doubled = sq.with_levers(cultivation_programme=2400.0)
+    effects = lever_effects(doubled.levers, elasticity)
+    assert effects["hightech_enterprises"] == pytest.approx((3600 / 2400) ** 0.5)
+    assert effects["scitech_projects_attracted"] == 1.0
+
+
+def test_replications_do_not_depend_on_the_number_of_workers() -> None:
+    sc = status_quo(draws=6)
+    one, two = run_reference(sc, 6, 3, jobs=1), run_reference(sc, 6, 3, jobs=2)
+    assert all(np.array_equal(one.series[k], two.series[k]) for k in one.series)
+
+
+def test_chi_square_bins_handle_ties() -> None:
+    rng = np.random.default_rng(0)
+    same = chi_square_p(rng.poisson(3, 2000), rng.poisson(3, 2000))
+    shifted = chi_square_p(rng.poisson(3, 2000), rng.poisson(3.5, 2000))
+    assert same[0] > 1e-3 and shifted[0] < 1e-6
+    assert chi_square_p(np.full(50, 7.0), np.full(50, 7.0)) == (1.0, 1)
+
+
+# ------------------------------------------------------------------ crosscheck
+
+
+@pytest.fixture(scope="module")
+def references():
+    """Reference runs per scenario, made once (they do not depend on the vectorized code)."""
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            sc = load_scenario(SCENARIOS / f"{name}.toml")
+            cache[name] = (sc, run_reference(sc, DRAWS, SEED, jobs=JOBS))
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["baseline", "enterprise_cultivation", "talent_first"])
+def test_crosscheck_passes(name: str, references) -> None:
+    sc, ref = references(name)
+    report = crosscheck(sc, DRAWS, SEED, reference=ref)
+    assert report.verdict == "passed", report.to_text()
+    assert len(report.table) == 9 * 4 and 0 < report.speed_ratio < 1
+
+
+@pytest.mark.slow
+def test_crosscheck_catches_two_year_certificates(monkeypatch, references) -> None:
+    """Certificates of two years in the vectorized model only: the stock must be flagged."""
+    sc, ref = references("baseline")
+    monkeypatch.setattr(vectorized_firms, "CERTIFICATE_YEARS", 2)
+    report = crosscheck(sc, DRAWS, SEED, reference=ref)
+    assert report.verdict == "failed"
+    flagged = report.failed_rows
+    stock_years = set(flagged.loc[flagged["series"] == "hightech_enterprises", "year"])
+    assert {2022, 2023, 2024, 2025} <= stock_years
+    assert "firms.up_for_renewal" in set(flagged["series"])
