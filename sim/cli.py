@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -185,6 +186,13 @@ def validate_cmd(
         raise typer.Exit(2)
 
 
+class Lang(StrEnum):
+    """Chart language."""
+
+    zh = "zh"
+    en = "en"
+
+
 STATUS_STYLE = {"at_risk": "bold red", "uncertain": "yellow", "likely": "green"}
 STATUS_ORDER = {"at_risk": 0, "uncertain": 1, "likely": 2, "not_modelled": 3, "qualitative": 4}
 
@@ -281,8 +289,16 @@ def run_cmd(
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Results folder.")] = Path("results"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables.")] = False,
+    charts: Annotated[
+        bool, typer.Option("--charts/--no-charts", help="Draw the chart pack.")
+    ] = True,
+    lang: Annotated[Lang, typer.Option(help="Chart language.")] = Lang.zh,
 ) -> None:
-    """Simulate scenarios and save results under OUT/<scenario>/; print P(met) per target."""
+    """Simulate scenarios, save results under OUT/<scenario>/ and draw the chart pack.
+
+    Several scenarios run on shared draws: each gets its own folder and pack, and a comparison
+    pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from sim.runner import run_many
@@ -316,6 +332,60 @@ def run_cmd(
             print_attainment(result)
         rate = result.manifest["timings_seconds"]["draws_per_second"]
         out.print(f"saved {folder}/ ({rate:,.0f} draws/s)", highlight=False)
+    if charts:
+        packs = [([r], r.path / "charts") for r in results]
+        if len(results) > 1:
+            packs.append((results, out_dir / ("compare_" + "_vs_".join(names))))
+        for group, folder in packs:
+            _draw(group, folder, lang.value)
+
+
+def _draw(
+    results: list[Any], folder: Path, lang: str, pdf_name: str | None = None, png: bool = True
+) -> None:
+    """Draw a chart pack; a failure is reported but never removes the saved tables."""
+    from sim.charts.pack import build_pack
+
+    try:
+        report = build_pack(results, folder, lang=lang, pdf_name=pdf_name, png=png)
+    except Exception as exc:  # the tables are already saved: say so and fail the command
+        err.print(
+            f"[bold red]error:[/] the chart pack failed ({type(exc).__name__}: {exc}); "
+            "the result tables are saved and intact",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from exc
+    note = "" if report.lang == lang else f" (in {report.lang}: no CJK font found)"
+    out.print(
+        f"chart pack: {report.pdf} ({report.pages} pages, {len(report.pngs)} PNG, "
+        f"{report.seconds:.1f} s){note}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("report")
+@reports_errors
+def report_cmd(
+    folders: Annotated[list[Path], typer.Argument(help="Result folders (from sim run).")],
+    lang: Annotated[Lang, typer.Option(help="Chart language.")] = Lang.zh,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write only this PDF (no PNGs).")
+    ] = None,
+) -> None:
+    """Rebuild the chart pack from saved results; several folders give a comparison pack."""
+    from sim.results import load_result
+
+    results = [load_result(f) for f in folders]
+    if out_file is not None:
+        if out_file.suffix.lower() != ".pdf":
+            raise SimError(f"--out: {out_file} should be a .pdf file")
+        _draw(results, out_file.parent, lang.value, pdf_name=out_file.name, png=False)
+    elif len(results) == 1:
+        _draw(results, results[0].path / "charts", lang.value)
+    else:
+        names = [r.scenario.name for r in results]
+        _draw(results, folders[0].parent / ("compare_" + "_vs_".join(names)), lang.value)
 
 
 @app.command("backcast")

@@ -70,3 +70,57 @@ def test_unknown_command_suggests() -> None:
     result = runner.invoke(app, ["rnu"])
     assert result.exit_code != 0
     assert "run" in result.output
+
+
+def test_run_writes_tables_and_charts_and_report_rebuilds_them(tmp_path) -> None:
+    scenario = str(ROOT / "scenarios" / "baseline.toml")
+    result = runner.invoke(app, ["run", scenario, "--draws", "1500", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "baseline"
+    assert (folder / "attainment.csv").exists()
+    assert (folder / "charts" / "charts.pdf").exists()
+    assert "P(all" in result.output
+    again = runner.invoke(app, ["report", str(folder), "--lang", "en",
+                                "--out", str(tmp_path / "pack_en.pdf")])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "pack_en.pdf").stat().st_size > 10_000
+
+
+def test_run_without_charts_and_report_on_an_empty_folder(tmp_path) -> None:
+    scenario = str(ROOT / "scenarios" / "baseline.toml")
+    result = runner.invoke(app, ["run", scenario, "--draws", "500", "--out", str(tmp_path),
+                                 "--no-charts", "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "baseline" / "charts").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = runner.invoke(app, ["report", str(empty)])
+    assert bad.exit_code == 2
+    assert "not a sim result" in bad.output
+
+
+def test_a_failing_chart_pack_keeps_the_tables(tmp_path, monkeypatch) -> None:
+    import sim.charts.pack
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("font exploded")
+
+    monkeypatch.setattr(sim.charts.pack, "build_pack", broken)
+    scenario = str(ROOT / "scenarios" / "baseline.toml")
+    result = runner.invoke(app, ["run", scenario, "--draws", "500", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "tables are saved" in result.output
+    assert (tmp_path / "baseline" / "attainment.csv").exists()
+
+
+def test_crosscheck_command_passes_on_the_baseline() -> None:
+    scenario = str(ROOT / "scenarios" / "baseline.toml")
+    result = runner.invoke(app, ["crosscheck", scenario, "--draws", "200"])
+    assert result.exit_code == 0, result.output
+    assert "verdict: passed" in result.output
+
+
+def test_backcast_command_reports_every_observation() -> None:
+    result = runner.invoke(app, ["backcast", "--draws", "2000"])
+    assert result.exit_code == 0, result.output
+    assert "observations inside their 95 % predictive interval" in result.output

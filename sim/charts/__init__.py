@@ -1,0 +1,35 @@
+"""Chart pack for the bureau's science-and-technology meetings (Chinese by default).
+
+=========================================  ==================================================
+``build_pack(results, out_dir, lang)``     write the PDF + one PNG per page -> ``PackReport``
+``figures(results, lang)``                 the (page name, Figure) list, without saving
+``resolve_language(lang)``                 the language charts can be drawn in, and the font
+``find_cjk_font()``                        the CJK font found and registered, or None
+=========================================  ==================================================
+
+One result gives the scenario pack; several results of one joint run (:func:`sim.run_many`,
+the first is the reference) give the comparison pack. Importing this package does not import
+matplotlib or change any matplotlib setting; the style is applied only while charts are built
+and saved (:func:`sim.charts.layout.styled`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.charts.pack import PackReport
+
+__all__ = ["PackReport", "build_pack", "figures", "find_cjk_font", "resolve_language"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("build_pack", "figures", "PackReport"):
+        from sim.charts import pack
+
+        return getattr(pack, name)
+    if name in ("find_cjk_font", "resolve_language"):
+        from sim.charts import fonts
+
+        return getattr(fonts, name)
+    raise AttributeError(name)
