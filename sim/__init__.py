@@ -11,7 +11,17 @@ Public API
 ``targets()``              the policy's targets, keyed by id
 ``levers()``               the policy levers, keyed by id
 ``parameters()``           the parameter priors, keyed by id
+``target_table()``         the targets as a DataFrame (also ``lever_table``,
+                           ``parameter_table``)
 =========================  ===========================================================
+
+A ``Scenario`` changes in code with ``with_levers(cultivation_programme=2400)``,
+``scale_levers(talent_programme=1.5)``, ``with_readings(...)``, ``with_assumptions(...)``
+and ``renamed(...)``; each returns a new, validated scenario. A ``Result`` gives DataFrames
+(``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``, ``joint``,
+``comparison``), the pack's charts as Figures (``plot_table()``, ``plot_pmet()``,
+``plot_fan(target_id)``, ``plot_at_risk()``, ``plot_joint()``, ``plot_cofailure()``,
+``chart(name)``), ``save(folder)`` and ``save_charts()``.
 """
 
 from sim._version import __version__
@@ -20,18 +30,22 @@ from sim.priors import parameters
 from sim.results import Result, load_result
 from sim.runner import run, run_many
 from sim.scenario import Scenario, load_scenario, status_quo
+from sim.tables import lever_table, parameter_table, target_table
 from sim.targets import targets
 
 __all__ = [
     "Result",
     "Scenario",
     "__version__",
+    "lever_table",
     "levers",
     "load_result",
     "load_scenario",
+    "parameter_table",
     "parameters",
     "run",
     "run_many",
     "status_quo",
+    "target_table",
     "targets",
 ]

@@ -119,6 +119,96 @@ class Result:
             index="draw", columns="year"
         )
 
+    def parameter_draws(self) -> pd.DataFrame:
+        """Parameter values of the sampled draws: a row per draw of ``sample``, a column per id.
+
+        Re-drawn from the run's seed: parameters have their own named streams, so the values
+        are exactly those the run used for its first draws.
+        """
+        from sim.engine import CHUNK
+        from sim.priors import draw_parameters
+
+        n = min(int(self.manifest["draws"]), CHUNK)
+        params = draw_parameters(int(self.manifest["seed"]), 0, n, self.scenario.assumptions)
+        size = int(self.sample.sizes["draw"])
+        return pd.DataFrame({pid: params[pid][:size] for pid in params}).rename_axis("draw")
+
+    def drivers(self, target_id: str, top: int = 10) -> pd.DataFrame:
+        """The parameters whose draws move a target's judged value most, over the sample.
+
+        Spearman rank correlation between each parameter and the judged value, strongest
+        first; fixed parameters are left out.
+        """
+        from scipy import stats
+
+        from sim.targets import targets
+
+        row = self.attainment.set_index("target_id").loc[target_id]
+        target = targets()[target_id]
+        if isinstance(row["reading"], str) and row["reading"] != "literal":
+            target = target.with_reading(row["reading"])
+        if not target.quantitative:
+            raise ValueError(f"{target_id} is qualitative: it has no judged value")
+        years = tuple(int(y) for y in self.sample["year"].values)
+        values = self.sample["value"].sel(indicator=target.indicator).values
+        judged = target.judged_value(values, years)
+        params = self.parameter_draws()
+        params = params.loc[:, params.nunique() > 1]
+        rho = [stats.spearmanr(params[c], judged).statistic for c in params.columns]
+        out = pd.DataFrame({"parameter": params.columns, "spearman": rho})
+        out = out.assign(strength=out["spearman"].abs()).sort_values("strength", ascending=False)
+        return out.drop(columns="strength").head(top).reset_index(drop=True)
+
+    # ------------------------------------------------------------------ charts
+    def chart(self, name: str, lang: str = "zh", page: int = 0) -> Any:
+        """One chart of the pack as a matplotlib Figure (``page`` for multi-page charts).
+
+        ``name``: cover, table, pmet, fans, at_risk, joint, cofailure, levers, assumptions.
+        """
+        from sim.charts.pages import SCENARIO_PAGES
+
+        builders = dict(SCENARIO_PAGES)
+        if name not in builders:
+            raise KeyError(f"unknown chart {name!r}; choose one of {', '.join(builders)}")
+        pages = builders[name](self, lang)
+        return pages[page]
+
+    def plot_table(self, lang: str = "zh", page: int = 0) -> Any:
+        """The traffic-light table of every target (a Figure)."""
+        return self.chart("table", lang, page)
+
+    def plot_pmet(self, lang: str = "zh") -> Any:
+        """P(met) per target with Wilson error bars, grouped by goal (a Figure)."""
+        return self.chart("pmet", lang)
+
+    def plot_fan(self, target_id: str, lang: str = "zh") -> Any:
+        """The fan chart of one target's indicator, threshold marked (a Figure)."""
+        from sim.charts.single import fan_figure
+
+        return fan_figure(self, target_id, lang)
+
+    def plot_at_risk(self, lang: str = "zh") -> Any:
+        """Distributions of the judged values of the at-risk targets (a Figure)."""
+        return self.chart("at_risk", lang)
+
+    def plot_joint(self, lang: str = "zh") -> Any:
+        """P(all met) per group and the distribution of the number of targets met (a Figure)."""
+        return self.chart("joint", lang)
+
+    def plot_cofailure(self, lang: str = "zh") -> Any:
+        """Which targets tend to be missed together (a Figure)."""
+        return self.chart("cofailure", lang)
+
+    def save_charts(self, out_dir: str | Path | None = None, lang: str = "zh") -> Any:
+        """Write the full chart pack (PDF + PNGs); default folder ``<result>/charts``."""
+        from sim.charts.pack import build_pack
+
+        if out_dir is None:
+            if self.path is None:
+                raise ResultError("save the result first, or give out_dir")
+            out_dir = self.path / "charts"
+        return build_pack([self], out_dir, lang=lang)
+
     def _repr_html_(self) -> str:
         s = self.summary()
         colours = {"likely": "#d8ecd3", "uncertain": "#fbe7b5", "at_risk": "#f6c9c4"}

@@ -152,6 +152,23 @@ class Scenario:
         """A copy with some levers changed, validated like a file (raises ScenarioError)."""
         return self._revalidated(levers={**self.changed_levers, **settings})
 
+    def scale_levers(self, **factors: float) -> Scenario:
+        """A copy with levers set to a multiple of their status quo, e.g. ``talent_programme=1.5``.
+
+        A lever whose status quo is 0 (a measure new in 2023) cannot be scaled: set it with
+        :meth:`with_levers`.
+        """
+        catalogue = levers()
+        settings = {}
+        for lever_id, factor in factors.items():
+            lever = catalogue.get(lever_id)
+            if lever is not None and lever.status_quo == 0:
+                raise ScenarioError(self.source, [Problem(
+                    f"levers.{lever_id}", "status quo is 0, so it cannot be scaled; use "
+                    "with_levers() with a setting")])  # fmt: skip
+            settings[lever_id] = factor * lever.status_quo if lever else factor
+        return self.with_levers(**settings)
+
     def with_readings(self, **readings: str) -> Scenario:
         """A copy that reads some ambiguous targets differently."""
         return self._revalidated(readings={**self.readings, **readings})

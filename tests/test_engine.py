@@ -140,3 +140,14 @@ def test_loading_something_that_is_not_a_result_says_so(tmp_path) -> None:
     (tmp_path / "manifest.json").write_text('{"format_version": 0, "sim_version": "0.0.1"}')
     with pytest.raises(ResultError, match="result format 0"):
         load_result(tmp_path)
+
+
+def test_parameter_draws_are_the_ones_the_run_used() -> None:
+    res = run(status_quo("params", draws=3000, seed=8))
+    params = res.parameter_draws()
+    # the 2022 population is 96.15 万 (2021) grown by the drawn rate: recompute it per draw
+    expected = 96.15 * (1 + params["macro.population_growth"].to_numpy())
+    observed = res.draws("resident_population")[2022].to_numpy()
+    np.testing.assert_allclose(observed, expected, rtol=1e-12)
+    top = res.drivers("hightech_enterprises_2025", top=3)
+    assert len(top) == 3 and top["spearman"].abs().is_monotonic_decreasing
