@@ -24,8 +24,10 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Piped or logged output gets a wide page rather than rich's 80-column default, so tables
+# keep every column; a narrow terminal folds the target names instead.
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -214,12 +216,12 @@ def print_attainment(result: Any) -> None:
         f"seed {summary['seed']}",
         caption="judged value: the quantity compared with the threshold (median [10 %–90 %])",
     )
-    table.add_column("target", no_wrap=True)
-    table.add_column("P(met)", justify="right", no_wrap=True)
-    table.add_column("± SE", justify="right", no_wrap=True)
-    table.add_column("threshold", justify="right", no_wrap=True)
-    table.add_column("judged value", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
+    table.add_column("target", overflow="fold", min_width=12)
+    table.add_column("P(met)", justify="right", no_wrap=True, min_width=6)
+    table.add_column("± SE", justify="right", no_wrap=True, min_width=5)
+    table.add_column("threshold", justify="right", no_wrap=True, min_width=8)
+    table.add_column("judged value", justify="right", no_wrap=True, min_width=12)
+    table.add_column("status", no_wrap=True, min_width=9)
     for row in df.itertuples():
         if row.status == "qualitative":
             continue
