@@ -56,3 +56,11 @@ def test_cdf_is_the_mid_distribution_percentile_for_counts() -> None:
     assert grid.cdf(c, 4) == pytest.approx((4 + 1.5) / 8)
     assert grid.cdf(c, 0) == 0.0
     assert grid.cdf(c, 100) == 1.0
+
+
+def test_co_counts_match_a_plain_matrix_product() -> None:
+    from sim.reduction import _co_counts
+
+    flags = np.random.default_rng(3).random((1003, 7)) < 0.3
+    expected = flags.astype(np.int64).T @ flags.astype(np.int64)
+    assert np.array_equal(_co_counts(flags), expected)
