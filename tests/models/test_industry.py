@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pipeline import simulate_components
 from scipy.special import logit
 
 from sim.levers import levers
@@ -28,20 +29,9 @@ def simulate(
     fixed: dict[str, float] | None = None,
     settings: dict[str, float] | None = None,
 ) -> tuple[Context, list[dict[str, np.ndarray]]]:
-    """Run macro, firms, rnd and industry as the engine does; the state after every year."""
-    params = draw_parameters(seed, 0, n, fixed)
-    lever_settings = {**status_quo().levers, **(settings or {})}
-    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    """Run the components industry reads, then industry, as the engine does."""
     comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT, industry.COMPONENT)
-    state: dict[str, np.ndarray] = {}
-    for comp in comps:
-        state.update(comp.init(ctx))
-    history = [dict(state)]
-    for year in range(start + 1, end + 1):
-        for comp in comps:
-            state.update(comp.step(state, ctx, year))
-        history.append(dict(state))
-    return ctx, history
+    return simulate_components(comps, start, end, n, seed, fixed, settings)
 
 
 def test_start_values_are_the_observations() -> None:

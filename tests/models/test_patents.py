@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from pipeline import simulate_components
 from scipy import stats
 
 from sim.levers import levers
@@ -32,20 +33,9 @@ def simulate(
     fixed: dict[str, float] | None = None,
     settings: dict[str, float] | None = None,
 ) -> tuple[Context, list[dict[str, np.ndarray]]]:
-    """Run macro, firms, rnd and patents as the engine does; the state after every year."""
-    params = draw_parameters(seed, 0, n, fixed)
-    lever_settings = {**status_quo().levers, **(settings or {})}
-    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    """Run the components patents reads, then patents, as the engine does."""
     comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT, patents.COMPONENT)
-    state: dict[str, np.ndarray] = {}
-    for comp in comps:
-        state.update(comp.init(ctx))
-    history = [dict(state)]
-    for year in range(start + 1, end + 1):
-        for comp in comps:
-            state.update(comp.step(state, ctx, year))
-        history.append(dict(state))
-    return ctx, history
+    return simulate_components(comps, start, end, n, seed, fixed, settings)
 
 
 def test_start_stock_matches_41_per_10k_and_macro_population() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pipeline import simulate_components
 
 from sim.levers import levers
 from sim.models import firms, macro, rnd
@@ -33,20 +34,9 @@ def simulate(
     fixed: dict[str, float] | None = None,
     settings: dict[str, float] | None = None,
 ) -> tuple[Context, list[dict[str, np.ndarray]]]:
-    """Run macro, firms and rnd as the engine does; the state after init and every year."""
-    params = draw_parameters(seed, 0, n, fixed)
-    lever_settings = {**status_quo().levers, **(settings or {})}
-    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    """Run the components rnd reads, then rnd, as the engine does."""
     comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT)
-    state: dict[str, np.ndarray] = {}
-    for comp in comps:
-        state.update(comp.init(ctx))
-    history = [dict(state)]
-    for year in range(start + 1, end + 1):
-        for comp in comps:
-            state.update(comp.step(state, ctx, year))
-        history.append(dict(state))
-    return ctx, history
+    return simulate_components(comps, start, end, n, seed, fixed, settings)
 
 
 def odds_scaled(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
