@@ -32,6 +32,7 @@ from sim.charts.layout import (
     Column,
     Row,
     Style,
+    column_heading,
     draw_table,
     new_page,
     note,
@@ -658,15 +659,7 @@ def comparison_costs(results: Sequence[Any], lang: str = "zh") -> Pages:
         )
         # right: crossings
         x0 = 0.53
-        fig.text(
-            x0,
-            CONTENT_TOP - 0.005,
-            t("cmp_crossings", lang),
-            fontsize=10.5,
-            fontweight="bold",
-            color=L.INK,
-            va="top",
-        )
+        column_heading(fig, x0, t("cmp_crossings", lang), 10.5)
         moves = crossings(results)
         others = list(results[1:])
         col_w = (RIGHT - x0) / max(len(others), 1)

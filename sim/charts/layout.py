@@ -91,6 +91,11 @@ def new_page(title: str, subtitle: str, footer: str, st: Style) -> Figure:
     return fig
 
 
+def column_heading(fig: Figure, x: float, text: str, size: float = 10.0) -> None:
+    """A bold heading at the top of a page's side column, starting at ``x``."""
+    fig.text(x, CONTENT_TOP - 0.005, text, fontsize=size, fontweight="bold", color=INK, va="top")
+
+
 def add_page_number(fig: Figure, i: int, n: int, lang: str) -> None:
     """Write 'page i of n' at the right of the footer."""
     fig.text(RIGHT, FOOTER_Y, t("page", lang, i=i, n=n), fontsize=7.5, color=MUTED, ha="right")

@@ -33,6 +33,7 @@ from sim.charts.layout import (
     Column,
     Row,
     Style,
+    column_heading,
     draw_table,
     footer_text,
     new_page,
@@ -1112,15 +1113,7 @@ def cofailure(result: Any, lang: str = "zh") -> Pages:
         fig.text(0.665, 0.135, t("cofail_cbar", lang), fontsize=8, color=L.INK, va="bottom")
         # right: strongest pairs by correlation of misses
         x0 = 0.665
-        fig.text(
-            x0,
-            CONTENT_TOP - 0.005,
-            t("cofail_pairs", lang),
-            fontsize=10,
-            fontweight="bold",
-            color=L.INK,
-            va="top",
-        )
+        column_heading(fig, x0, t("cofail_pairs", lang), 10)
         note_text = L.wrapped(t("cofail_pairs_note", lang), _columns(RIGHT - x0, 7.5, lang))
         fig.text(
             x0,
@@ -1237,15 +1230,7 @@ def levers_page(result: Any, lang: str = "zh") -> Pages:
         draw_table(fig, (LEFT, CONTENT_TOP - height, 0.70, height), cols, rows, st, font_size=7.8)
         # right column: readings and assumptions, then the note
         x0 = 0.78
-        fig.text(
-            x0,
-            CONTENT_TOP - 0.005,
-            t("readings", lang),
-            fontsize=9.5,
-            fontweight="bold",
-            color=L.INK,
-            va="top",
-        )
+        column_heading(fig, x0, t("readings", lang), 9.5)
         sc = result.scenario
         y = CONTENT_TOP - 0.04
         rows_by_id = {r["target_id"]: r for r in ordered_rows(result)}
