@@ -112,17 +112,18 @@ def _run_block(block: _Block) -> list[Accumulator]:
 
 
 def _reduce_chunk(plan: Plan, chunk: int, n: int, accs: list[Accumulator]) -> None:
-    reference_met = None
-    for i, (sc, acc) in enumerate(zip(plan.scenarios, accs, strict=True)):
-        series, _ = simulate_chunk(sc, chunk, n, plan.seed, plan.years)
-        met = acc.add(series, first_draw=chunk * CHUNK)
-        if i == 0:
-            reference_met = met
-        else:
-            acc.add_pairs(reference_met, met)
+    series = [simulate_chunk(sc, chunk, n, plan.seed, plan.years)[0] for sc in plan.scenarios]
+    _accumulate(accs, series, first_draw=chunk * CHUNK)
 
 
-def _blocks(plan: Plan, chunks: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int]]]:
+def _accumulate(accs: list[Accumulator], series: list[dict], first_draw: int) -> None:
+    """Add one chunk per scenario; scenarios after the first also count paired differences."""
+    reference_met = accs[0].add(series[0], first_draw)
+    for acc, values in zip(accs[1:], series[1:], strict=True):
+        acc.add_pairs(reference_met, acc.add(values, first_draw))
+
+
+def _blocks(chunks: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int]]]:
     """Contiguous blocks of chunks, a few per worker so progress can be reported."""
     if not chunks:
         return []
@@ -154,17 +155,11 @@ def run_plan(
         pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot, strict=True)
     )
     accs = [Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, edges, strict=True)]
-    ref = None
-    for i, (acc, series) in enumerate(zip(accs, pilot, strict=True)):
-        met = acc.add(series, first_draw=0)
-        if i == 0:
-            ref = met
-        else:
-            acc.add_pairs(ref, met)
+    _accumulate(accs, pilot, first_draw=0)
     done = first[1]
     if on_progress:
         on_progress(done, plan.draws)
-    blocks = [_Block(plan, tuple(map(tuple, b)), edges) for b in _blocks(plan, rest, jobs)]
+    blocks = [_Block(plan, tuple(map(tuple, b)), edges) for b in _blocks(rest, jobs)]
     own_pool = None
     if executor is None and jobs > 1 and blocks:
         own_pool = executor = ProcessPoolExecutor(max_workers=jobs)

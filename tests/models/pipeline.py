@@ -11,6 +11,19 @@ from sim.priors import draw_parameters
 from sim.scenario import status_quo
 
 
+def make_context(
+    n: int,
+    seed: int = 20230305,
+    start_year: int = 2022,
+    fixed: dict[str, float] | None = None,
+    **lever_settings: float,
+) -> Context:
+    """A context as the engine builds it; ``fixed`` parameters, levers by keyword."""
+    sc = status_quo().with_levers(**lever_settings) if lever_settings else status_quo()
+    return Context(n=n, params=draw_parameters(seed, 0, n, fixed), levers=sc.levers, seed=seed,
+                   chunk=0, start_year=start_year)  # fmt: skip
+
+
 def simulate_components(
     components: Sequence[Component],
     start: int = 2022,
@@ -21,9 +34,7 @@ def simulate_components(
     settings: dict[str, float] | None = None,
 ) -> tuple[Context, list[dict[str, np.ndarray]]]:
     """The state after init and after every year; ``fixed`` parameters, ``settings`` levers."""
-    params = draw_parameters(seed, 0, n, fixed)
-    lever_settings = {**status_quo().levers, **(settings or {})}
-    ctx = Context(n=n, params=params, levers=lever_settings, seed=seed, chunk=0, start_year=start)
+    ctx = make_context(n, seed, start, fixed, **(settings or {}))
     state: dict[str, np.ndarray] = {}
     for comp in components:
         state.update(comp.init(ctx))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pipeline import make_context
 from scipy import stats
 
 from sim.levers import levers
 from sim.models import agriculture, macro
 from sim.models.base import Context
-from sim.priors import Params, draw_parameters
-from sim.scenario import status_quo
 
 OUTPUTS = tuple(agriculture.OUTPUTS)
 QUIET = {  # no trend, no budget or macro noise, every scheduled item delivered
@@ -21,12 +20,7 @@ QUIET = {  # no trend, no budget or macro noise, every scheduled item delivered
 
 def make_ctx(n: int, seed: int = 21, start_year: int = 2022, fixed=None, **lever_settings):
     """A context as the engine builds it; ``fixed`` overrides parameters with constants."""
-    drawn = draw_parameters(seed, 0, n)
-    values = {k: drawn[k] for k in drawn}
-    values.update({k: np.full(n, float(v)) for k, v in (fixed or {}).items()})
-    sc = status_quo().with_levers(**lever_settings) if lever_settings else status_quo()
-    return Context(n=n, params=Params(values), levers=sc.levers, seed=seed, chunk=0,
-                   start_year=start_year)  # fmt: skip
+    return make_context(n, seed, start_year, fixed, **lever_settings)
 
 
 def simulate(ctx: Context, end: int = 2025) -> dict[str, np.ndarray]:
