@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.catalogue import indicators, observations, observed
-from sim.engine import Plan, run_plan
+from sim.engine import run_plan
+from sim.plan import Plan
 from sim.priors import parameters
 from sim.scenario import status_quo
 

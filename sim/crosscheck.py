@@ -201,7 +201,7 @@ def crosscheck(
     skip rerunning it (the reference does not depend on the vectorized code).
     """
     t0 = time.perf_counter()
-    vectorized, _ = simulate_chunk(scenario, 0, draws, seed, YEARS)
+    vectorized = simulate_chunk(scenario, 0, draws, seed, YEARS)
     vectorized_seconds = time.perf_counter() - t0
     if reference is None:
         reference = run_reference(scenario, draws, seed, YEARS, jobs=jobs)

@@ -1,11 +1,14 @@
-"""The Monte Carlo engine: chunks, named streams, worker processes and streaming reduction.
+"""The Monte Carlo engine: components stepped over chunks, worker processes, streaming reduction.
 
-Draws are cut into chunks of :data:`CHUNK` (a constant of the algorithm, not a knob). Each
-chunk draws every parameter from its own named stream, steps every component through the
-years, evaluates every target and reduces what it found to integer counts (hits, histograms,
-co-failures). Integer sums do not depend on the order of addition, so a run gives
-bitwise-identical results with any number of worker processes; memory is bounded by the
-chunk size, whatever the number of draws.
+Draws are cut into chunks (:data:`sim.plan.CHUNK`, a constant of the algorithm). Each chunk
+draws every parameter from its own named stream, runs every component's ``init`` and then
+its ``step`` for each year (in the order their ``reads`` require), evaluates every target and
+reduces what it found to integer counts (hits, histograms, co-failures). Integer sums do not
+depend on the order of addition, so a run gives bitwise-identical results with any number of
+worker processes; memory is bounded by the chunk size, whatever the number of draws.
+
+Before the first chunk, :func:`check_components` probes the components on a few draws, so a
+broken contract (an undeclared read, a parameter nobody reads) stops the run before it starts.
 
 Several scenarios run together share their chunks: parameter draws and process-noise streams
 depend on the seed, the chunk and the name only, never on levers (common random numbers), so
@@ -15,82 +18,148 @@ the engine can count, per draw, where two scenarios differ (paired differences).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.catalogue import indicators, on_reset
+from sim.levers import levers
 from sim.models import components
-from sim.models.base import Context
-from sim.priors import draw_parameters
+from sim.models.contract import (
+    Component,
+    Context,
+    ContractError,
+    RunContext,
+    StateView,
+    checked_updates,
+)
+from sim.models.start import Start
+from sim.plan import Plan
+from sim.priors import Params, draw_parameters, parameters
 from sim.reduction import Accumulator, Edges, pilot_edges
 from sim.scenario import Scenario
-from sim.targets import Target, quantitative_targets
 
-CHUNK = 8192  # draws per chunk; changing it changes every result, so it is not a user knob
-SAMPLE = 2000  # whole trajectories kept for plots and notebooks (the first SAMPLE draws)
-START_YEAR = 2022
-END_YEAR = 2025
+PROBE_DRAWS = 3  # draws of the start-up probe: enough to exercise every branch of the code
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What to simulate: scenarios (sharing seed and draws), years, and the targets judged."""
+def run_years(
+    comps: Sequence[Component],
+    run: RunContext,
+    years: Sequence[int],
+    used: Mapping[str, set[str]] | None = None,
+) -> Iterator[dict[str, np.ndarray]]:
+    """Yield the state after every component's ``init``, then after each year of ``years[1:]``.
 
-    scenarios: tuple[Scenario, ...]
-    draws: int
-    seed: int
-    start_year: int = START_YEAR
-    end_year: int = END_YEAR
+    ``comps`` must be in step order (:func:`sim.models.components` is). ``used`` collects,
+    per component name, the parameter ids it read. The yielded dict is the live state:
+    copy it to keep it.
+    """
+    used = used if used is not None else {c.name: set() for c in comps}
+    contexts = [(c, Context(run, c, used[c.name])) for c in comps]
+    state: dict[str, np.ndarray] = {}
+    for comp, ctx in contexts:
+        state.update(checked_updates(comp, comp.init(StateView(state, comp), ctx)))
+    yield state
+    for year in years[1:]:
+        for comp, ctx in contexts:
+            state.update(checked_updates(comp, comp.step(StateView(state, comp), ctx, year)))
+        yield state
 
-    @property
-    def years(self) -> tuple[int, ...]:
-        """Recorded years: the start year (initial state) and every simulated year."""
-        return tuple(range(self.start_year, self.end_year + 1))
 
-    def chunks(self) -> list[tuple[int, int]]:
-        """(chunk index, draws in chunk) for every chunk of the run."""
-        full, rest = divmod(self.draws, CHUNK)
-        sizes = [CHUNK] * full + ([rest] if rest else [])
-        return list(enumerate(sizes))
-
-    def targets_of(self, scenario: Scenario) -> dict[str, Target]:
-        """The quantitative targets under the scenario's readings, if judged in these years."""
-        out = {}
-        for tid, t in quantitative_targets().items():
-            if tid in scenario.readings:
-                t = t.with_reading(scenario.readings[tid])
-            if self.start_year < t.years[0] and t.deadline <= self.end_year:
-                out[tid] = t
-        return out
+def run_context(scenario: Scenario, chunk: int, n: int, seed: int, start_year: int) -> RunContext:
+    """The shared context of one chunk of one scenario: parameter draws, levers, start."""
+    return RunContext(
+        n=n,
+        params=draw_parameters(seed, chunk, n, scenario.assumptions),
+        levers=scenario.levers,
+        seed=seed,
+        chunk=chunk,
+        start=Start(start_year, n),
+    )
 
 
 def simulate_chunk(
-    scenario: Scenario, chunk: int, n: int, seed: int, years: tuple[int, ...]
-) -> tuple[dict[str, np.ndarray], set[str]]:
-    """Simulate ``n`` draws of one chunk: every recorded series as an (n, years) array.
-
-    Also returns the parameter ids the components read (to check none is unused).
-    """
-    params = draw_parameters(seed, chunk, n, scenario.assumptions)
-    ctx = Context(
-        n=n, params=params, levers=scenario.levers, seed=seed, chunk=chunk, start_year=years[0]
-    )
-    comps = components()
-    state: dict[str, np.ndarray] = {}
-    for comp in comps:
-        state.update(comp.init(ctx))
-    recorded = [name for comp in comps for name in (*comp.outputs, *comp.diagnostics)]
+    scenario: Scenario,
+    chunk: int,
+    n: int,
+    seed: int,
+    years: tuple[int, ...],
+    comps: Sequence[Component] | None = None,
+) -> dict[str, np.ndarray]:
+    """Simulate ``n`` draws of one chunk: every recorded series as an (n, years) array."""
+    comps = components() if comps is None else comps
+    run = run_context(scenario, chunk, n, seed, years[0])
+    recorded = recorded_keys(comps)
     series = {name: np.empty((n, len(years))) for name in recorded}
-    for name in recorded:
-        series[name][:, 0] = state[name]
-    for col, year in enumerate(years[1:], start=1):
-        for comp in comps:
-            state.update(comp.step(state, ctx, year))
+    for col, state in enumerate(run_years(comps, run, years)):
         for name in recorded:
             series[name][:, col] = state[name]
-    return series, params.used
+    return series
+
+
+def recorded_keys(comps: Sequence[Component]) -> list[str]:
+    """What the engine records: every output in the order of indicators.toml (the order of
+    tables and samples), then the components' diagnostics."""
+    position = {ind: i for i, ind in enumerate(indicators())}
+    outputs = sorted((o for c in comps for o in c.outputs), key=lambda o: position.get(o, 10**6))
+    return [*outputs, *(d for c in comps for d in c.diagnostics)]
+
+
+def check_components(start_year: int, end_year: int) -> None:
+    """Probe the registered components on a few draws; raise :class:`ContractError` if any
+    breaks the contract (see :mod:`sim.models.contract`). Cached per pair of years."""
+    _probe(components(), start_year, end_year)
+
+
+_probed: set[tuple[tuple[Component, ...], int, int]] = set()
+on_reset(_probed.clear)
+
+
+def _probe(comps: tuple[Component, ...], start_year: int, end_year: int) -> None:
+    key = (comps, start_year, end_year)
+    if key in _probed:
+        return
+    from sim.scenario import status_quo
+
+    years = tuple(range(start_year, end_year + 1))
+    run = run_context(status_quo(), 0, PROBE_DRAWS, 0, start_year)
+    used: dict[str, set[str]] = {c.name: set() for c in comps}
+    for state in run_years(comps, run, years, used):
+        missing = [(c.name, k) for c in comps for k in c.recorded if k not in state]
+        if missing:
+            raise ContractError(f"recorded keys not written (component, key): {missing}")
+    _check_parameters(comps, used, run.params)
+    _probed.add(key)
+
+
+def _check_parameters(
+    comps: Sequence[Component], used: Mapping[str, set[str]], params: Params
+) -> None:
+    """Every parameter is read, and only by the component it belongs to."""
+    own_links = {
+        c.name: {lv.elasticity_parameter(i) for lv in levers().values() for i in lv.acts_on
+                 if i in c.outputs}
+        for c in comps
+    }  # fmt: skip
+    problems = []
+    for comp in comps:
+        foreign = sorted(
+            p for p in used[comp.name]
+            if not p.startswith(f"{comp.name}.") and p not in own_links[comp.name]
+        )  # fmt: skip
+        if foreign:
+            problems.append(f"{comp.name!r} reads parameters of other components: {foreign}")
+    read = set().union(*used.values()) if used else set()
+    unread = sorted(set(parameters()) - read)
+    if unread:
+        problems.append(f"parameters declared in the catalogue but read by no component: {unread}")
+    if problems:
+        raise ContractError("; ".join(problems))
+
+
+# ---------------------------------------------------------------------- running a plan
 
 
 @dataclass(frozen=True)
@@ -107,13 +176,9 @@ def _run_block(block: _Block) -> list[Accumulator]:
         Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, block.edges, strict=True)
     ]
     for chunk, n in block.chunks:
-        _reduce_chunk(plan, chunk, n, accs)
+        series = [simulate_chunk(sc, chunk, n, plan.seed, plan.years) for sc in plan.scenarios]
+        _accumulate(accs, series, first_draw=chunk * plan.chunk_size)
     return accs
-
-
-def _reduce_chunk(plan: Plan, chunk: int, n: int, accs: list[Accumulator]) -> None:
-    series = [simulate_chunk(sc, chunk, n, plan.seed, plan.years)[0] for sc in plan.scenarios]
-    _accumulate(accs, series, first_draw=chunk * CHUNK)
 
 
 def _accumulate(accs: list[Accumulator], series: list[dict], first_draw: int) -> None:
@@ -144,13 +209,12 @@ def run_plan(
     draws finish. The result is the same, bit for bit, for any ``jobs`` or executor.
     """
     t0 = time.perf_counter()
+    check_components(plan.start_year, plan.end_year)
     chunks = plan.chunks()
     # The first chunk runs here: its values fix the histogram edges of every quantity, so the
     # edges depend on the seed only, never on the number of workers.
     first, rest = chunks[0], chunks[1:]
-    pilot = [
-        simulate_chunk(sc, first[0], first[1], plan.seed, plan.years)[0] for sc in plan.scenarios
-    ]
+    pilot = [simulate_chunk(sc, first[0], first[1], plan.seed, plan.years) for sc in plan.scenarios]
     edges = tuple(
         pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot, strict=True)
     )
@@ -177,15 +241,3 @@ def run_plan(
     for acc in accs:
         acc.seconds = time.perf_counter() - t0
     return accs
-
-
-def plan_for(scenarios: Sequence[Scenario], draws: int | None = None, seed: int | None = None):
-    """A :class:`Plan` for scenarios run together (the first scenario's draws and seed)."""
-    if not scenarios:
-        raise ValueError("no scenario to run")
-    first = scenarios[0]
-    return Plan(
-        scenarios=tuple(scenarios),
-        draws=draws or first.draws,
-        seed=first.seed if seed is None else seed,
-    )

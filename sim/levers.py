@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.catalogue import CATALOGUE_DIR, indicators, load_entries
+from sim.catalogue import cached, catalogue_dir, indicators, load_entries
 from sim.errors import CatalogueError, Problem
 
 
@@ -35,6 +35,9 @@ class Lever(BaseModel):
     elasticity_basis: str
     elasticity: dict[str, tuple[float, float]]
     proportional: tuple[str, ...] = ()
+    # "process": moves the activity behind an indicator (firm births, R&D, output);
+    # "measurement": moves only what is reported (statistical coverage), never the activity.
+    kind: Literal["process", "measurement"] = "process"
 
     @model_validator(mode="after")
     def _ordered(self) -> Lever:
@@ -82,10 +85,10 @@ class Lever(BaseModel):
         return setting * self.cost_per_unit_wan
 
 
-@cache
+@cached
 def levers() -> dict[str, Lever]:
     """Every lever, keyed by id, in catalogue order, checked against the indicators."""
-    path = CATALOGUE_DIR / "levers.toml"
+    path = catalogue_dir() / "levers.toml"
     loaded: dict[str, Lever] = load_entries(path, "levers", Lever)  # type: ignore[assignment]
     known = indicators()
     problems = [

@@ -24,19 +24,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 from scipy import special
 
-from sim.catalogue import CATALOGUE_DIR, load_entries
+from sim.catalogue import cached, catalogue_dir, load_entries
 from sim.errors import CatalogueError, Problem
 from sim.levers import levers
 from sim.rng import stream
 
-PARAMETER_DIR = CATALOGUE_DIR / "parameters"
 
 _KEYS: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),
@@ -141,19 +139,20 @@ class Prior(BaseModel):
         return f"{self.dist}({args})"
 
 
-@cache
+@cached
 def parameters() -> dict[str, Prior]:
     """Every parameter prior of every component, keyed by id, sorted by id."""
     out: dict[str, Prior] = {}
     problems: list[Problem] = []
-    for path in sorted(PARAMETER_DIR.glob("*.toml")):
+    folder = catalogue_dir() / "parameters"
+    for path in sorted(folder.glob("*.toml")):
         loaded: dict[str, Prior] = load_entries(path, "parameters", Prior)  # type: ignore[assignment]
         for pid in loaded:
             if not pid.startswith(f"{path.stem}."):
                 problems.append(Problem(f"parameters.{pid}", f"id must start with '{path.stem}.'"))
         out.update(loaded)
     if problems:
-        raise CatalogueError(str(PARAMETER_DIR), problems)
+        raise CatalogueError(str(folder), problems)
     out.update(lever_elasticities())
     return dict(sorted(out.items()))
 

@@ -18,7 +18,7 @@ import numpy as np
 from sim.targets import Target, groups
 
 if TYPE_CHECKING:
-    from sim.engine import Plan
+    from sim.plan import Plan
     from sim.scenario import Scenario
 
 N_BINS = 4096
@@ -162,8 +162,9 @@ class Accumulator:
     group_all_met: dict[str, int] = field(default_factory=dict)
     cofail: np.ndarray = field(default=None)  # type: ignore[assignment]
     series: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (years, bins+2)
-    sample: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (SAMPLE, years)
-    sample_size: int = 0
+    sample: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (capacity, years)
+    sample_size: int = 0  # draws kept so far
+    sample_capacity: int = 0  # the first draws to keep (the plan's sample size)
     pair_gain: np.ndarray | None = None  # draws met here but not in the reference scenario
     pair_loss: np.ndarray | None = None  # draws met in the reference but not here
     pair_all: tuple[int, int] = (0, 0)  # the same two counts for "all targets met"
@@ -172,12 +173,11 @@ class Accumulator:
     @classmethod
     def empty(cls, plan: Plan, scenario: Scenario, edges: Edges) -> Accumulator:
         """Zero counts on the given grids."""
-        from sim.engine import SAMPLE
-
         targets = plan.targets_of(scenario)
         modelled = tuple(t for t in targets if t in edges.targets)
         k = len(modelled)
-        acc = cls(years=plan.years, targets=targets, modelled=modelled, edges=edges)
+        acc = cls(years=plan.years, targets=targets, modelled=modelled, edges=edges,
+                  sample_capacity=plan.sample_size)  # fmt: skip
         acc.met = np.zeros(k, dtype=np.int64)
         acc.n_met = np.zeros(k + 1, dtype=np.int64)
         acc.cofail = np.zeros((k, k), dtype=np.int64)
@@ -186,7 +186,9 @@ class Accumulator:
             name: np.zeros((len(grids), max(g.bins for g in grids) + 2), dtype=np.int64)
             for name, grids in edges.series.items()
         }
-        acc.sample = {name: np.full((SAMPLE, len(plan.years)), np.nan) for name in edges.series}
+        acc.sample = {
+            name: np.full((plan.sample_size, len(plan.years)), np.nan) for name in edges.series
+        }
         acc.group_all_met = {g: 0 for g in groups() if any(targets[t].group == g for t in modelled)}
         return acc
 
@@ -210,10 +212,8 @@ class Accumulator:
         self.cofail += _co_counts(~met)
         for name, values in series.items():
             self._add_series(name, values)
-        from sim.engine import SAMPLE
-
-        if first_draw < SAMPLE:
-            take = min(SAMPLE - first_draw, n)
+        if first_draw < self.sample_capacity:
+            take = min(self.sample_capacity - first_draw, n)
             for name, values in series.items():
                 self.sample[name][first_draw : first_draw + take] = values[:take]
             self.sample_size = max(self.sample_size, first_draw + take)

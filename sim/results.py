@@ -125,7 +125,7 @@ class Result:
         Re-drawn from the run's seed: parameters have their own named streams, so the values
         are exactly those the run used for its first draws.
         """
-        from sim.engine import CHUNK
+        from sim.plan import CHUNK
         from sim.priors import draw_parameters
 
         n = min(int(self.manifest["draws"]), CHUNK)
@@ -486,7 +486,7 @@ def _sample(acc: Accumulator, years: tuple[int, ...]):
 def _manifest(
     scenario: Scenario, acc: Accumulator, seed: int, timings: dict[str, float]
 ) -> dict[str, Any]:
-    from sim.engine import CHUNK, SAMPLE
+    from sim.plan import CHUNK, SAMPLE
 
     return {
         "format_version": FORMAT_VERSION,

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
-from sim.engine import plan_for, run_plan
+from sim.engine import run_plan
+from sim.plan import plan_for
 from sim.results import Result, add_comparison, build_result
 from sim.scenario import Scenario, load_scenario
 

@@ -17,13 +17,12 @@ kind                      judged value
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.catalogue import CATALOGUE_DIR, indicators, load_entries
+from sim.catalogue import cached, catalogue_dir, indicators, load_entries
 from sim.errors import CatalogueError, Problem
 from sim.validation import line_of, read_toml
 
@@ -158,16 +157,16 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-@cache
+@cached
 def groups() -> dict[str, Group]:
     """Target groups (the goal headings of section 二), in catalogue order."""
-    return load_entries(CATALOGUE_DIR / "targets.toml", "groups", Group)  # type: ignore[return-value]
+    return load_entries(catalogue_dir() / "targets.toml", "groups", Group)  # type: ignore[return-value]
 
 
-@cache
+@cached
 def targets() -> dict[str, Target]:
     """Every target of the policy, keyed by id, in catalogue order, checked for consistency."""
-    path = CATALOGUE_DIR / "targets.toml"
+    path = catalogue_dir() / "targets.toml"
     loaded: dict[str, Target] = load_entries(path, "targets", Target)  # type: ignore[assignment]
     _, lines = read_toml(path, CatalogueError)
     known_indicators = indicators()

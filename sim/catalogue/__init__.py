@@ -2,36 +2,74 @@
 
 This module reads the files that describe indicators and observations; targets and levers
 are read and validated by :mod:`sim.targets` and :mod:`sim.levers`, which build on it.
+
+Every loader is cached (:func:`cached`). :func:`use_catalogue` points all of them at another
+folder for a while — a copy with an extra target, indicator and lever, say — and clears the
+caches on the way in and out, together with any cache registered with :func:`on_reset`.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.errors import CatalogueError, Problem
 from sim.validation import problems_from, read_toml
 
-CATALOGUE_DIR = Path(__file__).resolve().parent
+PACKAGED_DIR = Path(__file__).resolve().parent
+_active_dir = PACKAGED_DIR
+_resets: list[Callable[[], None]] = []
+F = TypeVar("F", bound=Callable[..., Any])
 
 IndicatorType = Literal["stock", "flow", "ratio"]
-# Model components in the order they step within a year (DESIGN §4).
-Component = Literal[
-    "macro",
-    "talent",
-    "firms",
-    "rnd",
-    "patents",
-    "industry",
-    "collaboration",
-    "platforms",
-    "agriculture",
-]
-COMPONENTS: tuple[str, ...] = get_args(Component)
+
+
+def catalogue_dir() -> Path:
+    """The folder the catalogue is read from (the packaged one unless :func:`use_catalogue`)."""
+    return _active_dir
+
+
+def on_reset(clear: Callable[[], None]) -> None:
+    """Register a function that clears a cache built from the catalogue."""
+    _resets.append(clear)
+
+
+def cached(func: F) -> F:
+    """``functools.cache`` whose cache is cleared whenever the catalogue folder changes."""
+    wrapped = cache(func)
+    on_reset(wrapped.cache_clear)
+    return wrapped  # type: ignore[return-value]
+
+
+def reset_caches() -> None:
+    """Forget everything read from the catalogue (the next call reads the files again)."""
+    for clear in _resets:
+        clear()
+
+
+@contextmanager
+def use_catalogue(folder: str | Path) -> Iterator[Path]:
+    """Read the catalogue from ``folder`` inside the ``with`` block (same layout as the
+    packaged one: indicators.toml, targets.toml, levers.toml, parameters/, observations.csv).
+
+    Meant for tests and for analysts trying out a changed catalogue without editing the
+    package; not thread-safe.
+    """
+    global _active_dir
+    previous = _active_dir
+    _active_dir = Path(folder).resolve()
+    reset_caches()
+    try:
+        yield _active_dir
+    finally:
+        _active_dir = previous
+        reset_caches()
 
 
 class Indicator(BaseModel):
@@ -44,7 +82,6 @@ class Indicator(BaseModel):
     name_en: str
     type: IndicatorType
     unit: str
-    component: Component
     observed_as: str | None = None
 
 
@@ -85,16 +122,16 @@ def load_entries(path: Path, section: str, model: type[BaseModel]) -> dict[str, 
     return out
 
 
-@cache
+@cached
 def indicators() -> dict[str, Indicator]:
     """All indicators, keyed by id, in catalogue order."""
-    return load_entries(CATALOGUE_DIR / "indicators.toml", "indicators", Indicator)  # type: ignore[return-value]
+    return load_entries(catalogue_dir() / "indicators.toml", "indicators", Indicator)  # type: ignore[return-value]
 
 
-@cache
+@cached
 def observations() -> tuple[Observation, ...]:
     """Every row of ``observations.csv`` (both rows where two sources disagree)."""
-    with open(CATALOGUE_DIR / "observations.csv", encoding="utf-8", newline="") as f:
+    with open(catalogue_dir() / "observations.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return tuple(
         Observation.model_validate({**r, "preferred": r["preferred"] == "true"}) for r in rows

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.models.base import Component, Context, State, Updates
+from sim.models.contract import Component, Context, State, Updates
 
 BASE_YEAR = 2022  # the year the routine levels refer to
 FIRST_POLICY_YEAR = 2023  # the policy (docs/policy/) was issued on 2023-03-05
@@ -63,17 +63,15 @@ def deliver(rng: np.random.Generator, plan: np.ndarray, completion: np.ndarray) 
     return rng.binomial(scheduled, q)
 
 
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """Counts of the start year from the routine programme; the adoption draw."""
     p = ctx.params
-    if ctx.start_year not in (2022, 2020):
-        raise ValueError(f"agriculture: no start state for {ctx.start_year}")
     # 2020 is not observed: the 2022 routine is scaled back by two years of the drawn trend.
     growth = (1 + p["agriculture.trend"]) ** (ctx.start_year - BASE_YEAR)
-    adopted = ctx.rng("agriculture.adoption").random(ctx.n) < p["agriculture.floor_adoption"]
+    adopted = ctx.rng("adoption").random(ctx.n) < p["agriculture.floor_adoption"]
     out: Updates = {"agriculture.adopted": adopted.astype(float)}
     for ind, (level, _, completion) in OUTPUTS.items():
-        out[ind] = deliver(ctx.rng(f"agriculture.{ind}"), p[level] * growth, p[completion])
+        out[ind] = deliver(ctx.rng(ind), p[level] * growth, p[completion])
     return out
 
 
@@ -81,7 +79,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     """One year: routine programme, plan (with the policy floor from 2023), delivery."""
     p = ctx.params
     z = state["macro.shock"]
-    v = ctx.rng("agriculture.budget").standard_normal(ctx.n)
+    v = ctx.rng("budget").standard_normal(ctx.n)
     lam, sigma = p["agriculture.shock_loading"], p["agriculture.budget_sd"]
     budget = np.exp(lam * z + sigma * v - 0.5 * (lam**2 + sigma**2))
     growth = (1 + p["agriculture.trend"]) ** (year - BASE_YEAR)
@@ -91,13 +89,15 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     for ind, (level, floor, completion) in OUTPUTS.items():
         routine = p[level] * growth * ctx.lever_effect(ind) * budget
         plan = np.maximum(routine, floor_on * p[floor] * (1 + margin))
-        out[ind] = deliver(ctx.rng(f"agriculture.{ind}"), plan, p[completion])
+        out[ind] = deliver(ctx.rng(ind), plan, p[completion])
     return out
 
 
 COMPONENT = Component(
     name="agriculture",
     outputs=tuple(OUTPUTS),
+    reads=("macro.shock",),
+    streams=(*OUTPUTS, "adoption", "budget"),
     init=init,
     step=step,
 )

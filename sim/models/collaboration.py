@@ -32,7 +32,7 @@ behind the observed 128 亿 is ``128 · exp(σ²/2 + σ · turnover_level_z)`` (
 flow with volatility σ); the unobserved key projects and Shanghai transfers of 2022 are drawn from
 steps 3–4 at their 2022 rates. Backcast (start 2020, nothing observed in 2020): the 2022 rates are
 scaled back by two years of trend, the turnover level also by the observed GDP growth 2020–2022
-and by :func:`backcast_firm_growth` (the certified stock of 2022 is not observed); the key-project
+and by :func:`sim.models.common.certified_growth_to_base` (the certified stock of 2022 is not observed); the key-project
 rate has no trend and is used as is. Parameters: ``sim/catalogue/parameters/collaboration.toml``;
 full specification: ``docs/model.md``.
 """
@@ -41,34 +41,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.catalogue import observed
-from sim.models.base import Component, Context, State, Updates, negative_binomial
+from sim.models.common import certified_growth_to_base, mean_one_shock, negative_binomial
+from sim.models.contract import Component, Context, State, Updates
 
 # Observations used (observations.csv, scope qidong unless said): iur_projects 2022 = 256 and
 # tech_contract_turnover 2022 = 128 亿元 (both prelim); gdp 2020 = 1230 and 2022 = 1400 亿元;
-# jiangsu hightech_enterprises_stock 2021 = 37,000 and 2022 = 44,000 (backcast_firm_growth).
+# jiangsu hightech_enterprises_stock 2021 = 37,000 and 2022 = 44,000 (certified_growth_to_base).
 # provincial_achievement_transfer_projects 2022 = 2 is NOT used for shanghai_transfers: it counts
 # provincial transfer-fund projects, a different and much narrower series.
-
-
-def backcast_firm_growth() -> float:
-    """Growth of the certified high-tech stock from end 2020 to end 2022, for backcasts.
-
-    Qidong's 2022 stock is not published; Jiangsu's stock grew by 44,000 / 37,000 ≈ 1.19 in
-    2022 (observations: jiangsu hightech_enterprises_stock 2021, 2022), taken for both 2021 and
-    2022, so ≈ 1.41. (The firms component builds a faster Qidong growth from 228 in 2020, so
-    firm-driven flows come out a few percent high in 2022 of a backcast; see the docs.)
-    """
-    s21 = observed("hightech_enterprises", 2021, scope="jiangsu")
-    s22 = observed("hightech_enterprises", 2022, scope="jiangsu")
-    if s21 is None or s22 is None:
-        raise ValueError("backcast needs Jiangsu's certified stock of 2021 and 2022")
-    return (s22.value / s21.value) ** 2
-
-
-def macro_factor(loading: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Mean-one multiplicative macro factor ``exp(loading · z − loading² / 2)``."""
-    return np.exp(loading * z - 0.5 * loading**2)
+TURNOVER_YEAR = 2022  # the one published technology-contract turnover
 
 
 def _research_projects(ctx: Context, planned: np.ndarray) -> np.ndarray:
@@ -76,7 +57,7 @@ def _research_projects(ctx: Context, planned: np.ndarray) -> np.ndarray:
     with probability ``completion``."""
     completion = ctx.params["collaboration.research_completion"]
     approved = np.maximum(planned, 0.0) / completion
-    rng = ctx.rng("collaboration.research")
+    rng = ctx.rng("research")
     whole = np.floor(approved)
     approved_n = (whole + (rng.random(ctx.n) < approved - whole)).astype(np.int64)
     return rng.binomial(approved_n, completion)
@@ -85,39 +66,43 @@ def _research_projects(ctx: Context, planned: np.ndarray) -> np.ndarray:
 def _turnover_noise(ctx: Context, mean: np.ndarray) -> np.ndarray:
     """Mean-preserving lognormal noise of the annual turnover."""
     sigma = ctx.params["collaboration.turnover_volatility"]
-    eps = ctx.rng("collaboration.turnover").standard_normal(ctx.n)
+    eps = ctx.rng("turnover").standard_normal(ctx.n)
     return mean * np.exp(sigma * eps - 0.5 * sigma**2)
 
 
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """State at the end of the start year (2022, or 2020 for the backcast)."""
     p = ctx.params
+    start = ctx.start
     sigma = p["collaboration.turnover_volatility"]
-    iur_rate = p["collaboration.iur_rate_2022"].copy()
-    turnover_2022 = ctx.observed("tech_contract_turnover", 2022)
-    # The level behind one observed draw of a lognormal flow with volatility sigma.
-    base = turnover_2022 * np.exp(0.5 * sigma**2 + sigma * p["collaboration.turnover_level_z"])
-    research_rate = p["collaboration.research_rate_2022"].copy()
-    shanghai_rate = p["collaboration.shanghai_rate_2022"].copy()
-    if ctx.start_year == 2022:
-        iur = np.full(ctx.n, ctx.observed("iur_projects", 2022), dtype=np.int64)
-        turnover = np.full(ctx.n, turnover_2022)
-    elif ctx.start_year == 2020:
-        # Nothing of this component is observed in 2020: scale the 2022 rates back by trend.
-        iur_rate = iur_rate / (1 + p["collaboration.iur_trend"]) ** 2
-        shanghai_rate = shanghai_rate / (1 + p["collaboration.shanghai_trend"]) ** 2
-        gdp_growth = ctx.observed("gdp", 2022) / ctx.observed("gdp", 2020)
-        base = base / (
-            gdp_growth ** p["collaboration.turnover_gdp_elasticity"]
-            * (1 + p["collaboration.turnover_trend"]) ** 2
-            * backcast_firm_growth() ** p["collaboration.turnover_firm_elasticity"]
-        )
-        iur = negative_binomial(ctx.rng("collaboration.iur"), iur_rate,
-                                p["collaboration.iur_dispersion"])  # fmt: skip
+    turnover_2022 = start.observed("tech_contract_turnover", TURNOVER_YEAR)
+    # The level behind one observed draw of a lognormal flow with volatility sigma, carried
+    # back to the start by GDP, the trend and the certified base (Jiangsu's pace).
+    base = start.carry_back(
+        turnover_2022 * np.exp(0.5 * sigma**2 + sigma * p["collaboration.turnover_level_z"]),
+        total=start.growth_to_base("gdp") ** p["collaboration.turnover_gdp_elasticity"]
+        * (1 + p["collaboration.turnover_trend"]) ** start.years_back
+        * certified_growth_to_base(start) ** p["collaboration.turnover_firm_elasticity"],
+    )
+    iur_rate = start.carry_back(
+        p["collaboration.iur_rate_2022"].copy(), 1 + p["collaboration.iur_trend"]
+    )
+    shanghai_rate = start.carry_back(
+        p["collaboration.shanghai_rate_2022"].copy(), 1 + p["collaboration.shanghai_trend"]
+    )
+    research_rate = p["collaboration.research_rate_2022"].copy()  # no trend: held at its level
+    # Observed counts stand as they are; a start year without them draws them from the rates.
+    iur_observed = start.observed_or_none("iur_projects")
+    if iur_observed is None:
+        iur = negative_binomial(ctx.rng("iur"), iur_rate, p["collaboration.iur_dispersion"])
+    else:
+        iur = np.full(ctx.n, iur_observed, dtype=np.int64)
+    turnover_observed = start.observed_or_none("tech_contract_turnover")
+    if turnover_observed is None:
         turnover = _turnover_noise(ctx, base)
     else:
-        raise ValueError(f"collaboration: no start state for {ctx.start_year}")
-    shanghai = negative_binomial(ctx.rng("collaboration.shanghai"), shanghai_rate,
+        turnover = np.full(ctx.n, turnover_observed)
+    shanghai = negative_binomial(ctx.rng("shanghai"), shanghai_rate,
                                  p["collaboration.shanghai_dispersion"])  # fmt: skip
     return {
         "collaboration.iur_rate": iur_rate,
@@ -135,11 +120,11 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     """One year: steps 1–4 of the module docstring."""
     p = ctx.params
     z = state["macro.shock"]
-    shock = macro_factor(p["collaboration.shock_loading"], z)
+    shock = mean_one_shock(p["collaboration.shock_loading"], z)
     # 1. IUR projects
     iur_rate = state["collaboration.iur_rate"] * (1 + p["collaboration.iur_trend"])
     iur = negative_binomial(
-        ctx.rng("collaboration.iur"),
+        ctx.rng("iur"),
         iur_rate * ctx.lever_effect("iur_projects") * shock,
         p["collaboration.iur_dispersion"],
     )
@@ -157,7 +142,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     # 4. Shanghai results transferred
     shanghai_rate = state["collaboration.shanghai_rate"] * (1 + p["collaboration.shanghai_trend"])
     shanghai = negative_binomial(
-        ctx.rng("collaboration.shanghai"),
+        ctx.rng("shanghai"),
         shanghai_rate * ctx.lever_effect("shanghai_transfers") * shock,
         p["collaboration.shanghai_dispersion"],
     )
@@ -176,6 +161,8 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 COMPONENT = Component(
     name="collaboration",
     outputs=("iur_projects", "tech_contract_turnover", "research_projects", "shanghai_transfers"),
+    reads=("macro.shock", "macro.gdp_growth", "hightech_enterprises", "firms.stock_start"),
+    streams=("iur", "turnover", "research", "shanghai"),
     init=init,
     step=step,
 )

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.models.base import Component, Context, State, Updates, negative_binomial
+from sim.models.common import mean_one_shock, negative_binomial, odds_scaled
+from sim.models.contract import Component, Context, State, Updates
+from sim.models.start import BASE_YEAR
 
 # Observations used (observations.csv): high-tech stock Dec 2020 = 228 (reported); new
 # certifications 2022 = 114 (prelim); attracted projects 2022 = 61 (prelim).
@@ -40,6 +42,7 @@ from sim.models.base import Component, Context, State, Updates, negative_binomia
 # Years a certificate is valid: sizes the cohort array and picks the cohort up for renewal.
 # A module constant so that tests can break it on purpose (the crosscheck must notice).
 CERTIFICATE_YEARS = 3
+STOCK_YEAR = 2020  # December 2020: the last published certified stock (228)
 
 
 @dataclass
@@ -56,17 +59,6 @@ class Year:
     up_for_renewal: np.ndarray
     renewed: np.ndarray
     exits: np.ndarray
-
-
-def _odds_scaled(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """Probability whose odds are ``factor`` times the odds of ``p`` (stays in [0, 1])."""
-    p = np.clip(p, 0.0, 1.0)
-    odds = p * factor
-    return odds / (1.0 - p + odds)
-
-
-def _shock(loading: np.ndarray, z: np.ndarray) -> np.ndarray:
-    return np.exp(loading * z - 0.5 * loading**2)
 
 
 def advance(
@@ -89,43 +81,43 @@ def advance(
     """
     p = ctx.params
     # 1. exits through the year, cohort by cohort
-    survivors = ctx.rng("firms.exits").binomial(cohorts, 1.0 - p["firms.exit_hazard"][:, None])
+    survivors = ctx.rng("exits").binomial(cohorts, 1.0 - p["firms.exit_hazard"][:, None])
     exits = (cohorts - survivors).sum(axis=1)
     # 2. registrations
-    mean_r = sme_mean * effects["tech_smes_registered"] * _shock(p["firms.sme_shock_loading"], z)
+    mean_r = sme_mean * effects["tech_smes_registered"] * mean_one_shock(p["firms.sme_shock_loading"], z)
     registered = negative_binomial(
-        ctx.rng("firms.registrations"), mean_r, p["firms.sme_dispersion"]
+        ctx.rng("registrations"), mean_r, p["firms.sme_dispersion"]
     )
     # 3. attracted projects, and when the certifications they will bring fall due
     if projects is None:
         mean_p = (
             project_mean
             * effects["scitech_projects_attracted"]
-            * _shock(p["firms.project_shock_loading"], z)
+            * mean_one_shock(p["firms.project_shock_loading"], z)
         )
         attracted = negative_binomial(
-            ctx.rng("firms.projects"), mean_p, p["firms.project_dispersion"]
+            ctx.rng("projects"), mean_p, p["firms.project_dispersion"]
         )
     else:
         attracted = np.full(ctx.n, projects, dtype=np.int64)
-    rng_conv = ctx.rng("firms.conversions")
+    rng_conv = ctx.rng("conversions")
     converting = rng_conv.binomial(attracted, p["firms.project_conversion"])
     next_year = rng_conv.binomial(converting, 0.5)
     from_projects = pending[:, 0]
     new_pending = np.stack([pending[:, 1] + next_year, converting - next_year], axis=1)
     # 4. new certifications from registered SMEs
     apply_p = np.minimum(apply_share * effects["hightech_certified_new"], 1.0)
-    applications = ctx.rng("firms.applications").binomial(registered, apply_p)
+    applications = ctx.rng("applications").binomial(registered, apply_p)
     if new_certified is None:
-        passed = ctx.rng("firms.review").binomial(applications, p["firms.pass_rate"])
+        passed = ctx.rng("review").binomial(applications, p["firms.pass_rate"])
     else:
         passed = np.maximum(np.rint(new_certified) - from_projects, 0).astype(np.int64)
     new = passed + from_projects
     # 5. renewals of certificates granted three years ago
     expiring = survivors[:, CERTIFICATE_YEARS - 1]
-    reapply_p = _odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
-    reapplied = ctx.rng("firms.renewals").binomial(expiring, reapply_p)
-    renewed = ctx.rng("firms.renewal_review").binomial(reapplied, p["firms.renewal_pass"])
+    reapply_p = odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
+    reapplied = ctx.rng("renewals").binomial(expiring, reapply_p)
+    renewed = ctx.rng("renewal_review").binomial(reapplied, p["firms.renewal_pass"])
     new_cohorts = np.column_stack([new + renewed, survivors[:, : CERTIFICATE_YEARS - 1]])
     return Year(
         new_cohorts,
@@ -159,7 +151,7 @@ def _no_effects(n: int) -> dict[str, np.ndarray]:
 def _stock_2020(ctx: Context) -> np.ndarray:
     """The December-2020 stock of 228 split into cohorts certified in 2020, 2019, 2018."""
     p = ctx.params
-    total = ctx.observed("hightech_enterprises", 2020)
+    total = ctx.start.observed("hightech_enterprises", STOCK_YEAR)
     young = np.rint(total * p["firms.cohort_share_2020"])
     middle = np.rint((total - young) * p["firms.cohort_share_2019_of_rest"])
     # The oldest valid cohort takes the rest (zeros beyond it if certificates last longer).
@@ -169,17 +161,18 @@ def _stock_2020(ctx: Context) -> np.ndarray:
     return np.stack([*parts, rest, *padding], axis=1).astype(np.int64)
 
 
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """End-of-start-year state: cohorts, pending conversions, rates and pools."""
     p = ctx.params
     n = ctx.n
+    start = ctx.start
     trend = p["firms.sme_trend"]
     sme_2022 = p["firms.sme_registrations_2022"]
     project_2022 = p["firms.project_rate_2022"]
     project_trend = p["firms.project_trend"]
     # Certifications from projects attracted in 2019–2020, due in 2021 and 2022.
     earlier_projects = project_2022 / (1 + project_trend) ** 2
-    due = ctx.rng("firms.conversions").poisson(
+    due = ctx.rng("conversions").poisson(
         np.stack([earlier_projects, earlier_projects / 2], axis=1)
         * p["firms.project_conversion"][:, None]
     )
@@ -193,51 +186,48 @@ def init(ctx: Context) -> Updates:
     from_smes = p["firms.new_cert_rate_2022"] - expected
     apply_share = np.maximum(from_smes / (p["firms.pass_rate"] * sme_2022), 0.0)
     cohorts = _stock_2020(ctx)
-    history = ctx.rng("firms.history_shock")
-    out: Year | None = None
-    if ctx.start_year == 2022:
-        for year in (2021, 2022):
-            back = 2022 - year
-            observed_new = ctx.observed("hightech_certified_new", year)
-            observed_projects = ctx.observed("scitech_projects_attracted", year)
-            out = advance(
-                ctx,
-                cohorts,
-                due,
-                sme_2022 / (1 + trend) ** back,
-                project_2022 / (1 + project_trend) ** back,
-                history.standard_normal(n),
-                _no_effects(n),
-                apply_share,
-                new_certified=observed_new,
-                projects=observed_projects,
-            )
-            cohorts, due = out.cohorts, out.pending
-        registered, projects, new = out.registered, out.projects, out.new  # type: ignore[union-attr]
-        renewed, exits, up = out.renewed, out.exits, out.up_for_renewal  # type: ignore[union-attr]
-    elif ctx.start_year == 2020:
-        sme_2022 = sme_2022 / (1 + trend) ** 2
-        project_2022 = project_2022 / (1 + project_trend) ** 2
-        registered = ctx.rng("firms.registrations").poisson(sme_2022 / (1 + trend))
-        projects = ctx.rng("firms.projects").poisson(earlier_projects)
+    # The pipeline from the December-2020 stock to the start year, with the observed flows.
+    history = ctx.rng("history_shock")
+    last: Year | None = None
+    for year in range(STOCK_YEAR + 1, start.year + 1):
+        back = BASE_YEAR - year
+        last = advance(
+            ctx,
+            cohorts,
+            due,
+            sme_2022 / (1 + trend) ** back,
+            project_2022 / (1 + project_trend) ** back,
+            history.standard_normal(n),
+            _no_effects(n),
+            apply_share,
+            new_certified=start.observed_or_none("hightech_certified_new", year),
+            projects=start.observed_or_none("scitech_projects_attracted", year),
+        )
+        cohorts, due = last.cohorts, last.pending
+    sme_mean = start.carry_back(sme_2022, 1 + trend)
+    project_mean = start.carry_back(project_2022, 1 + project_trend)
+    if last is None:  # the run starts in the stock year itself: its flows are not observed
+        registered = ctx.rng("registrations").poisson(sme_mean / (1 + trend))
+        projects = ctx.rng("projects").poisson(earlier_projects)
         new = cohorts[:, 0]
         renewed = exits = up = np.zeros(n, dtype=np.int64)
     else:
-        raise ValueError(f"firms: no start state for {ctx.start_year}")
+        registered, projects, new = last.registered, last.projects, last.new
+        renewed, exits, up = last.renewed, last.exits, last.up_for_renewal
     stock = cohorts.sum(axis=1)
     return {
         "firms.cohorts": cohorts,
         "firms.pending": due,
-        "firms.sme_mean": sme_2022,
-        "firms.project_mean": project_2022,
+        "firms.sme_mean": sme_mean,
+        "firms.project_mean": project_mean,
         "firms.stock_start": stock.astype(float),
         "firms.apply_share": apply_share,
         "hightech_enterprises": stock,
         "hightech_certified_new": new,
         "tech_smes_registered": registered,
         "scitech_projects_attracted": projects,
-        "cultivation_pool": ctx.rng("firms.pool").poisson(p["firms.pool_2022"]),
-        "zjtx_new": ctx.rng("firms.zjtx").poisson(p["firms.zjtx_rate"]),
+        "cultivation_pool": ctx.rng("pool").poisson(p["firms.pool_2022"]),
+        "zjtx_new": ctx.rng("zjtx").poisson(p["firms.zjtx_rate"]),
         "firms.renewed": renewed,
         "firms.exits": exits,
         "firms.up_for_renewal": up,
@@ -262,7 +252,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         state["firms.apply_share"],
     )
     previous_stock = state["hightech_enterprises"]
-    rng_pool = ctx.rng("firms.pool")
+    rng_pool = ctx.rng("pool")
     staying = rng_pool.binomial(state["cultivation_pool"], 1 - p["firms.pool_exit"])
     entering = rng_pool.poisson(
         p["firms.pool_entry"] * previous_stock * effects["cultivation_pool"]
@@ -272,7 +262,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         p["firms.zjtx_rate"]
         * growth
         * effects["zjtx_new"]
-        * _shock(p["firms.project_shock_loading"], z)
+        * mean_one_shock(p["firms.project_shock_loading"], z)
     )
     return {
         "firms.cohorts": y.cohorts,
@@ -284,7 +274,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         "tech_smes_registered": y.registered,
         "scitech_projects_attracted": y.projects,
         "cultivation_pool": staying + entering,
-        "zjtx_new": ctx.rng("firms.zjtx").poisson(zjtx_mean),
+        "zjtx_new": ctx.rng("zjtx").poisson(zjtx_mean),
         "firms.renewed": y.renewed,
         "firms.exits": y.exits,
         "firms.up_for_renewal": y.up_for_renewal,
@@ -300,6 +290,20 @@ COMPONENT = Component(
         "cultivation_pool",
         "zjtx_new",
         "scitech_projects_attracted",
+    ),
+    reads=("macro.shock",),
+    streams=(
+        "exits",
+        "registrations",
+        "projects",
+        "conversions",
+        "applications",
+        "review",
+        "renewals",
+        "renewal_review",
+        "history_shock",
+        "pool",
+        "zjtx",
     ),
     init=init,
     step=step,

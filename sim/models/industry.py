@@ -16,9 +16,10 @@ backcast, whose years are that reference period). ``λ z_t`` is transitory: in a
 high-tech part of output falls a little more than the rest. ``E =
 ctx.lever_effect("hightech_output_share")`` multiplies the odds of the share, i.e. high-tech
 output relative to other output, the driving rate of the share, as a level (no compounding):
-every lever acting on the share (project attraction, cultivation, 专精特新, procurement,
-Dongjiang projects, technical upgrading, and the statistics lever, which moves the measured
-share only — the only share this model has) enters at once from 2023.
+every process lever acting on the share (project attraction, cultivation, 专精特新,
+procurement, Dongjiang projects, technical upgrading) enters at once from 2023, and so does
+``ctx.measurement_effect`` (the statistics lever, which moves the measured share only — the
+only share this model has).
 
 Start: 55.44 % in 2022 (reported, preferred over the January estimate of 56) or 54.3 % in 2020
 (prelim) for the backcast. Parameters: ``sim/catalogue/parameters/industry.toml``.
@@ -29,20 +30,18 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
-from sim.models.base import Component, Context, State, Updates
-from sim.models.rnd import certified_growth_deviation
+from sim.models.common import certified_growth_deviation
+from sim.models.contract import Component, Context, State, Updates
 
 # Observations used (observations.csv): hightech_output_share 2020 = 54.3 (prelim) and
 # 2022 = 55.44 (reported, preferred); hightech_enterprises_stock 2020 = 228 (through h_ref).
-START_YEARS = (2020, 2022)
 PERCENT = 100.0
+SHARE = "hightech_output_share"
 
 
-def init(ctx: Context) -> Updates:
-    """State at the end of the start year (2022, or 2020 for the backcast)."""
-    if ctx.start_year not in START_YEARS:
-        raise ValueError(f"industry: no start state for {ctx.start_year}")
-    share = np.full(ctx.n, ctx.observed("hightech_output_share", ctx.start_year))
+def init(state: State, ctx: Context) -> Updates:
+    """State at the end of the start year: the observed share."""
+    share = ctx.start.full("hightech_output_share")
     return {
         "hightech_output_share": share,
         "industry.logit_start": logit(share / PERCENT),
@@ -53,14 +52,14 @@ def init(ctx: Context) -> Updates:
 def step(state: State, ctx: Context, year: int) -> Updates:
     """One year of the logit-scale random walk with drift, firm term, shock and levers."""
     p = ctx.params
-    eps = ctx.rng("industry.share").standard_normal(ctx.n)
+    eps = ctx.rng("share").standard_normal(ctx.n)
     walk = state["industry.walk"] + p["industry.share_drift"] + p["industry.noise_sd"] * eps
     x = (
         state["industry.logit_start"]
         + walk
-        + p["industry.firm_elasticity"] * certified_growth_deviation(state, ctx, year)
+        + p["industry.firm_elasticity"] * certified_growth_deviation(state, ctx.start, year)
         + p["industry.shock_loading"] * state["macro.shock"]
-        + np.log(ctx.lever_effect("hightech_output_share"))
+        + np.log(ctx.lever_effect(SHARE) * ctx.measurement_effect(SHARE))
     )
     return {
         "hightech_output_share": PERCENT * expit(x),
@@ -70,7 +69,9 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 
 COMPONENT = Component(
     name="industry",
-    outputs=("hightech_output_share",),
+    outputs=(SHARE,),
+    reads=("macro.shock", "hightech_enterprises", "firms.stock_start"),
+    streams=("share",),
     init=init,
     step=step,
 )

@@ -11,44 +11,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.models.base import Component, Context, State, Updates
+from sim.models.contract import Component, Context, State, Updates
+from sim.models.start import BASE_YEAR
 
 # Observed start values (observations.csv): GDP 2020 = 1230 and 2022 = 1400 亿元 (prelim);
 # resident population 2020 = 96.7313 万 (census) and 2021 = 96.15 万.
 
 
-def init(ctx: Context) -> Updates:
-    """State at the end of the start year (2022, or 2020 for the backcast)."""
+def init(state: State, ctx: Context) -> Updates:
+    """State at the end of the start year: observed GDP and population, the output prior."""
     p = ctx.params
     n = ctx.n
-    if ctx.start_year == 2022:
-        gdp = np.full(n, ctx.observed("gdp", 2022))
-        # 2022 population is not published: one year of drawn growth from 2021's 96.15 万.
-        population = ctx.observed("resident_population", 2021) * (1 + p["macro.population_growth"])
-        output = p["macro.industrial_output_2022"].copy()
-    elif ctx.start_year == 2020:
-        gdp = np.full(n, ctx.observed("gdp", 2020))
-        population = np.full(n, ctx.observed("resident_population", 2020))
-        # Scale the 2022 prior back by two years of trend growth.
-        output = p["macro.industrial_output_2022"] / (1 + p["macro.gdp_growth_trend"]) ** 2
-    else:
-        raise ValueError(f"macro: no start state for {ctx.start_year}")
+    gdp = ctx.start.full("gdp")
+    # The 2022 population was not yet published: 2021's 96.15 万 plus one year of drawn growth.
+    growth = p["macro.population_growth"]
+    population = ctx.start.latest("resident_population", growth)
+    # The 2022 prior of above-scale output, taken back by the trend growth for a backcast.
+    output = ctx.start.carry_back(
+        p["macro.industrial_output_2022"].copy(), 1 + p["macro.gdp_growth_trend"]
+    )
     return {
         "gdp": gdp,
         "resident_population": population,
         "industrial_output": output,
         "macro.shock": np.zeros(n),
         "macro.gdp_growth": np.zeros(n),
+        # the end-2022 population whatever the start (the per-10k ratio of 2022 builds on it)
+        "macro.population_2022": ctx.start.latest("resident_population", growth, BASE_YEAR),
     }
 
 
 def step(state: State, ctx: Context, year: int) -> Updates:
     """One year: draw the common shock and grow GDP, population and industrial output."""
     p = ctx.params
-    z = ctx.rng("macro.shock").standard_normal(ctx.n)
+    z = ctx.rng("shock").standard_normal(ctx.n)
     deviation = p["macro.gdp_growth_sd"] * z
     growth = p["macro.gdp_growth_trend"] + deviation
-    noise = p["macro.industry_noise_sd"] * ctx.rng("macro.industry").standard_normal(ctx.n)
+    noise = p["macro.industry_noise_sd"] * ctx.rng("industry").standard_normal(ctx.n)
     # Technology-upgrade subsidies act on the trend growth of industrial output.
     trend = p["macro.gdp_growth_trend"] * ctx.lever_effect("industrial_output")
     output_growth = trend + p["macro.industry_beta"] * deviation + noise
@@ -64,6 +63,8 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 COMPONENT = Component(
     name="macro",
     outputs=("gdp", "resident_population", "industrial_output"),
+    reads=(),
+    streams=("shock", "industry"),
     init=init,
     step=step,
     diagnostics=("macro.shock",),

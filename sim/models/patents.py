@@ -21,8 +21,8 @@ Per draw, in year ``t`` (start year ``t0``), in this order:
    first, so ``population_t`` is this year's).
 
 Start state: ``S_2022 = (41 + rounding) · population_2022`` (observations: 41 per 10k in 2022),
-with population_2022 computed exactly as ``macro`` starts it (96.15 万 in 2021 times one year
-of ``macro.population_growth``). The 2020 ratio is not published: the backcast starts from
+with population_2022 from ``macro`` (``macro.population_2022``: 96.15 万 in 2021 times one
+year of ``macro.population_growth``). The 2020 ratio is not published: the backcast starts from
 ``S_2022`` scaled back by two years of the draw's net growth at the start, ``(1 + g_0 − q)²``.
 Parameters: ``sim/catalogue/parameters/patents.toml``.
 """
@@ -31,18 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.models.base import Component, Context, State, Updates, negative_binomial
+from sim.models.common import mean_one_shock, negative_binomial
+from sim.models.contract import Component, Context, State, Updates
 
-# Observations used (observations.csv): invention_patents_per_10k 2022 = 41 (prelim);
-# resident_population 2020 = 96.7313 (census) and 2021 = 96.15 万 (reported).
-START_YEARS = (2020, 2022)
+# Observations used (observations.csv): invention_patents_per_10k 2022 = 41 (prelim); the
+# resident population comes from macro (96.15 万 in 2021 plus a year of growth).
 LAST_PRE_POLICY_YEAR = 2022  # lever settings apply to 2023–2025 (levers.toml)
-
-
-def _population_2022(ctx: Context) -> np.ndarray:
-    """End-2022 population as ``macro.init`` sets it (not published: 2021 plus one year)."""
-    growth = ctx.params["macro.population_growth"]
-    return ctx.observed("resident_population", 2021) * (1 + growth)
+RATIO_YEAR = 2022  # the only published ratio of invention patents per 10k residents
 
 
 def lever_weight(year: int, grant_lag: np.ndarray) -> np.ndarray:
@@ -50,23 +45,19 @@ def lever_weight(year: int, grant_lag: np.ndarray) -> np.ndarray:
     return np.clip(year - LAST_PRE_POLICY_YEAR - np.asarray(grant_lag, dtype=float), 0.0, 1.0)
 
 
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """State at the end of the start year (2022, or 2020 for the backcast)."""
     p = ctx.params
     n = ctx.n
-    start = ctx.start_year
-    if start not in START_YEARS:
-        raise ValueError(f"patents: no start state for {start}")
-    ratio_2022 = ctx.observed("invention_patents_per_10k", 2022) + p["patents.per_10k_rounding"]
-    stock_2022 = ratio_2022 * _population_2022(ctx)
+    start = ctx.start
+    ratio = start.observed("invention_patents_per_10k", RATIO_YEAR) + p["patents.per_10k_rounding"]
+    population = state["resident_population"]
     grant_rate = p["patents.grant_rate_2022"]
     lapse = p["patents.lapse_hazard"]
-    if start == 2022:
-        population = _population_2022(ctx)
-        stock = stock_2022
-    else:
-        population = np.full(n, ctx.observed("resident_population", 2020))
-        stock = stock_2022 / (1 + grant_rate - lapse) ** (2022 - start)
+    # The 2022 stock is the ratio times the 2022 population; an earlier start takes it back
+    # by the draw's net growth (1 + g0 − q).
+    stock_2022 = ratio * state["macro.population_2022"]
+    stock = start.carry_back(stock_2022, 1 + grant_rate - lapse)
     stock = np.rint(np.maximum(stock, 0.0)).astype(np.int64)
     zero = np.zeros(n, dtype=np.int64)
     return {
@@ -85,12 +76,11 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     """One year: lapses, grants, stock and the per-10k ratio."""
     p = ctx.params
     previous = state["patents.stock"]
-    lapses = ctx.rng("patents.lapses").binomial(previous, p["patents.lapse_hazard"])
+    lapses = ctx.rng("lapses").binomial(previous, p["patents.lapse_hazard"])
     effect = ctx.lever_effect("invention_patents_per_10k") ** lever_weight(
         year, p["patents.grant_lag"]
     )
-    loading = p["patents.shock_loading"]
-    shock = np.exp(loading * state["macro.shock"] - 0.5 * loading**2)
+    shock = mean_one_shock(p["patents.shock_loading"], state["macro.shock"])
     mean = (
         state["patents.grant_base"]
         * state["patents.rd_index"] ** p["patents.rd_elasticity"]
@@ -99,7 +89,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         * effect
         * shock
     )
-    grants = negative_binomial(ctx.rng("patents.grants"), mean, p["patents.dispersion"])
+    grants = negative_binomial(ctx.rng("grants"), mean, p["patents.dispersion"])
     stock = previous - lapses + grants
     h0 = np.maximum(np.asarray(state["firms.stock_start"], dtype=float), 1.0)
     certified = np.maximum(np.asarray(state["hightech_enterprises"], dtype=float), 1.0)
@@ -119,6 +109,16 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 COMPONENT = Component(
     name="patents",
     outputs=("invention_patents_per_10k",),
+    reads=(
+        "resident_population",
+        "macro.population_2022",
+        "macro.shock",
+        "hightech_enterprises",
+        "firms.stock_start",
+        "rnd.spending",
+        "rnd.spending_start",
+    ),
+    streams=("lapses", "grants"),
     init=init,
     step=step,
     diagnostics=("patents.stock", "patents.grants", "patents.lapses"),

@@ -32,7 +32,7 @@ Start state (2022): enterprise_rd_institutions_new holds its observed 8; the oth
 2022 are drawn from step 2 at their rates; the denominator is ``coverage_firms_2022`` firms of
 which a share ``coverage_2022`` is covered. Backcast (start 2020, nothing observed in 2020): the
 rates of step 2 have no trend and are used as is; the R&D-institution rate is scaled back by the
-firm-base growth 2020–2022 (:func:`sim.models.collaboration.backcast_firm_growth`); the 2020
+firm-base growth 2020–2022 (:func:`sim.models.common.certified_growth_to_base`); the 2020
 uncovered share is the 2022 one less two years of its expected first-year change
 ``(u* − u)(1 − r)``, ``r = (1 − δ)(1 − λ)`` (clipped to [0, 1]).
 Parameters: ``sim/catalogue/parameters/platforms.toml``; full specification:
@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.models.base import Component, Context, State, Updates, negative_binomial
-from sim.models.collaboration import backcast_firm_growth, macro_factor
+from sim.models.common import certified_growth_to_base, mean_one_shock, negative_binomial
+from sim.models.contract import Component, Context, State, Updates
 
 # Observations used (observations.csv): provincial_enterprise_rd_institutions_new 2022 = 8
 # (prelim). No other platform count, and no coverage figure, is in our data.
@@ -62,7 +62,7 @@ RATES = {
 def _counts(ctx: Context, indicator: str, mean: np.ndarray) -> np.ndarray:
     """Over-dispersed recognitions of one kind, from its own named stream."""
     k = ctx.params["platforms.recognition_dispersion"]
-    return negative_binomial(ctx.rng(f"platforms.{indicator}"), mean, k)
+    return negative_binomial(ctx.rng(indicator), mean, k)
 
 
 def _coverage(covered: np.ndarray, uncovered: np.ndarray) -> np.ndarray:
@@ -84,25 +84,28 @@ def _uncovered_dynamics(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     return inflow / (1 - persistence), persistence
 
 
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """State at the end of the start year (2022, or 2020 for the backcast)."""
     p = ctx.params
-    n = ctx.n
-    rd_rate = p["platforms.rd_institutions_rate_2022"].copy()
+    start = ctx.start
+    elasticity = p["platforms.rd_institutions_firm_elasticity"]
+    rd_rate = start.carry_back(
+        p["platforms.rd_institutions_rate_2022"].copy(),
+        total=certified_growth_to_base(start) ** elasticity,
+    )
     uncovered_share = 1.0 - p["platforms.coverage_2022"]
-    if ctx.start_year == 2022:
-        rd_new = np.full(n, ctx.observed("enterprise_rd_institutions_new", 2022), dtype=np.int64)
-    elif ctx.start_year == 2020:
-        rd_rate = rd_rate / backcast_firm_growth() ** p["platforms.rd_institutions_firm_elasticity"]
-        # Scale back by the trend: the expected change of the uncovered share in the first
-        # year after 2022, (u* − u)(1 − r), taken off twice (linear, not the exact inverse of
-        # the dynamics, which amplifies the distance from equilibrium by 1 / r per year).
+    if not start.at_base:
+        # Carried back by the trend: the expected change of the uncovered share in the first
+        # year after 2022, (u* − u)(1 − r), taken off once a year (linear, not the exact
+        # inverse of the dynamics, which amplifies the distance from equilibrium by 1 / r).
         equilibrium, persistence = _uncovered_dynamics(ctx)
         trend = (equilibrium - uncovered_share) * (1 - persistence)
-        uncovered_share = np.clip(uncovered_share - 2 * trend, 0.0, 1.0)
+        uncovered_share = np.clip(uncovered_share - start.years_back * trend, 0.0, 1.0)
+    rd_observed = start.observed_or_none("enterprise_rd_institutions_new")
+    if rd_observed is None:
         rd_new = _counts(ctx, "enterprise_rd_institutions_new", rd_rate)
     else:
-        raise ValueError(f"platforms: no start state for {ctx.start_year}")
+        rd_new = np.full(ctx.n, rd_observed, dtype=np.int64)
     firms = np.rint(p["platforms.coverage_firms_2022"]).astype(np.int64)
     covered = np.rint(firms * (1 - uncovered_share)).astype(np.int64)
     out: Updates = {
@@ -120,7 +123,7 @@ def init(ctx: Context) -> Updates:
 def step(state: State, ctx: Context, year: int) -> Updates:
     """One year: steps 1–3 of the module docstring."""
     p = ctx.params
-    shock = macro_factor(p["platforms.shock_loading"], state["macro.shock"])
+    shock = mean_one_shock(p["platforms.shock_loading"], state["macro.shock"])
     # 1. enterprise R&D institutions, with the certified firm base
     firm_base = state["hightech_enterprises"] / np.maximum(state["firms.stock_start"], 1.0)
     rd_mean = (state["platforms.rd_rate"]
@@ -134,7 +137,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     for indicator, rate in RATES.items():
         out[indicator] = _counts(ctx, indicator, p[rate] * ctx.lever_effect(indicator) * shock)
     # 3. coverage: leavers, entrants, set-ups
-    rng = ctx.rng("platforms.coverage")
+    rng = ctx.rng("coverage")
     turnover = p["platforms.coverage_turnover"]
     covered, uncovered = state["platforms.covered"], state["platforms.uncovered"]
     covered = covered - rng.binomial(covered, turnover)
@@ -166,6 +169,8 @@ COMPONENT = Component(
         "institutes_transfer_centres_new",
         "rd_institution_coverage",
     ),
+    reads=("macro.shock", "hightech_enterprises", "firms.stock_start"),
+    streams=("enterprise_rd_institutions_new", *RATES, "coverage"),
     init=init,
     step=step,
 )

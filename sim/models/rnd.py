@@ -19,11 +19,12 @@ end of ``t0``), ``GDP_t`` nominal GDP. Timing: macro and firms have already step
    more than GDP in a bad year and restore it after (2.75 → 2.6 → 2.7 in 2019–2022).
    **R&D spending** ``R_t = J_t / 100 · GDP_t`` (100m_cny) therefore grows with nominal GDP,
    the drift, the certified base and the levers.
-2. **Measured intensity** ``rd_to_gdp_t = J_t · M_stat``. ``E_real · M_stat`` is
-   ``ctx.lever_effect("rd_to_gdp")``: it multiplies R&D spending, the driving rate of
-   ``rd_to_gdp``, as a level (no compounding). ``M_stat`` is the scitech_statistics lever's
-   own multiplier, which levers.toml declares a measurement lever: it raises reported
-   intensity only, so real spending (which drives the tax amounts and patents) excludes it.
+2. **Measured intensity** ``rd_to_gdp_t = J_t · M_stat``. ``E_real`` is
+   ``ctx.lever_effect("rd_to_gdp")``, the process levers: it multiplies R&D spending, the
+   driving rate of ``rd_to_gdp``, as a level (no compounding). ``M_stat`` is
+   ``ctx.measurement_effect("rd_to_gdp")``, the measurement levers (``kind = "measurement"``
+   in levers.toml, the statistics lever): it raises reported intensity only, so real
+   spending (which drives the tax amounts and patents) excludes it.
 3. **High-tech income-tax reduction** (10 points of tax on certified firms' taxable profit)::
 
        T_t = T_0 · (H_t/H_0)^θ · (GDP_t/GDP_0) · exp(P_t + λ_P z_t) · E_T
@@ -54,15 +55,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.levers import levers as lever_catalogue
-from sim.models.base import Component, Context, State, Updates, lognormal_factor
+from sim.models.common import certified_growth_deviation, lognormal_factor, odds_scaled
+from sim.models.contract import Component, Context, State, Updates
 
 # Observations used (observations.csv): rd_to_gdp 2020 = 2.6 and 2022 = 2.7 (prelim); gdp 2020
 # = 1230 and 2022 = 1400 亿元 (prelim, the values macro starts from); hightech_enterprises_stock
-# 2020 = 228 (December 2020).
-REFERENCE_YEAR = 2020  # year of the observed certified stock that anchors h_ref
-MEASUREMENT_LEVER = "scitech_statistics"  # levers.toml: "A measurement lever ... observed only"
-START_YEARS = (2020, 2022)
+# 2020 = 228 (December 2020, through certified_growth_deviation).
 
 # Statutory super-deduction rates (财税〔2018〕99号: 75 % for all firms 2018–2020; 财政部 税务总局
 # 公告2021年第13号: manufacturing 100 % from 2021; 2022年第16号: tech SMEs 100 % from 2022;
@@ -70,13 +68,6 @@ START_YEARS = (2020, 2022)
 OLD_RATE = 0.75
 FULL_RATE = 1.0
 SHARE_OF_2022_AT_OLD_RATE = 9 / 12  # January–September 2022, before 2022年第28号 took effect
-
-
-def _odds_scaled(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """Probability whose odds are ``factor`` times the odds of ``p`` (stays in [0, 1])."""
-    p = np.clip(p, 0.0, 1.0)
-    odds = p * factor
-    return odds / (1.0 - p + odds)
 
 
 def deduction_rate(year: int, share_at_old_rate: np.ndarray) -> np.ndarray:
@@ -97,52 +88,24 @@ def deduction_rate(year: int, share_at_old_rate: np.ndarray) -> np.ndarray:
     return np.ones(s.shape)
 
 
-def certified_growth_deviation(state: State, ctx: Context, year: int) -> np.ndarray:
-    """``ln(H_t/H_0) − h_ref · (t − t0)``: the certified base against its 2020–22 pace.
-
-    ``h_ref = ln(H_2022 / 228) / 2`` per draw (the stock of 228 in December 2020 is observed,
-    the 2022 stock comes from the firms component). Zero in the backcast, whose simulated
-    years are the reference period itself. Also used by ``industry``.
-    """
-    if ctx.start_year != 2022:
-        return np.zeros(ctx.n)
-    h0 = np.maximum(np.asarray(state["firms.stock_start"], dtype=float), 1.0)
-    h = np.maximum(np.asarray(state["hightech_enterprises"], dtype=float), 1.0)
-    h_ref = np.log(h0 / ctx.observed("hightech_enterprises", REFERENCE_YEAR)) / (
-        ctx.start_year - REFERENCE_YEAR
-    )
-    return np.log(h / h0) - h_ref * (year - ctx.start_year)
-
-
-def measurement_multiplier(ctx: Context, indicator: str) -> np.ndarray:
-    """The statistics lever's multiplier on ``indicator`` (1 at status quo)."""
-    lever = lever_catalogue()[MEASUREMENT_LEVER]
-    e = ctx.params[lever.elasticity_parameter(indicator)]
-    return lever.multiplier(ctx.levers[lever.id], e) * np.ones(ctx.n)
-
-
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """State at the end of the start year (2022, or 2020 for the backcast)."""
     p = ctx.params
     n = ctx.n
-    start = ctx.start_year
-    if start not in START_YEARS:
-        raise ValueError(f"rnd: no start state for {start}")
+    start = ctx.start
     # Published intensities have one decimal: the start value is the observation ± rounding.
-    intensity = ctx.observed("rd_to_gdp", start) + p["rnd.rd_to_gdp_rounding"]
-    gdp = np.full(n, ctx.observed("gdp", start))  # the observation macro starts from
+    intensity = start.observed("rd_to_gdp") + p["rnd.rd_to_gdp_rounding"]
+    gdp = state["gdp"]  # the observation macro starts from
     spending = intensity / 100.0 * gdp
     trend = p["rnd.declared_trend"]
     declared = p["rnd.declared_share_2022"]
-    tax = p["rnd.tax_reduction_2022"]
-    if start == 2020:
-        # Not observed in 2020: the 2022 priors scaled back by the model's own trends
-        # (declared share: two years of τ_c; tax reduction: nominal GDP 1230 → 1400).
-        declared = _odds_scaled(declared, np.exp(-trend * (2022 - start)))
-        tax = tax * ctx.observed("gdp", 2020) / ctx.observed("gdp", 2022)
-    noise = lognormal_factor(ctx.rng("rnd.deduction"), p["rnd.deduction_noise_sd"], n)
+    if not start.at_base:  # the 2022 share carried back on the odds scale by its trend
+        declared = odds_scaled(declared, np.exp(-trend * start.years_back))
+    # Not observed before 2022 either: the 2022 prior scaled back with nominal GDP.
+    tax = start.scaled_like(p["rnd.tax_reduction_2022"], "gdp")
+    noise = lognormal_factor(ctx.rng("deduction"), p["rnd.deduction_noise_sd"], n)
     deduction = (
-        deduction_rate(start, p["rnd.share_at_old_rate"])
+        deduction_rate(start.year, p["rnd.share_at_old_rate"])
         * declared
         * p["rnd.business_share"]
         * spending
@@ -174,12 +137,12 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     base = np.maximum(np.asarray(state["hightech_enterprises"], dtype=float), 1.0) / h0
 
     # 1–2. intensity, spending, measured intensity
-    measured = measurement_multiplier(ctx, "rd_to_gdp")
-    real_effect = ctx.lever_effect("rd_to_gdp") / measured
+    measured = ctx.measurement_effect("rd_to_gdp")
+    real_effect = ctx.lever_effect("rd_to_gdp")
     sd = p["rnd.intensity_noise_sd"]
-    eps = ctx.rng("rnd.intensity").standard_normal(n)
+    eps = ctx.rng("intensity").standard_normal(n)
     walk = state["rnd.walk"] + p["rnd.intensity_drift"] + sd * eps - 0.5 * sd**2
-    firm_term = p["rnd.firm_elasticity"] * certified_growth_deviation(state, ctx, year)
+    firm_term = p["rnd.firm_elasticity"] * certified_growth_deviation(state, ctx.start, year)
     intensity = (
         state["rnd.intensity_start"]
         * np.exp(walk + firm_term + p["rnd.intensity_shock_loading"] * z)
@@ -190,7 +153,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 
     # 3. high-tech income-tax reduction
     sd_p = p["rnd.profit_noise_sd"]
-    eta = ctx.rng("rnd.profit").standard_normal(n)
+    eta = ctx.rng("profit").standard_normal(n)
     profit_walk = state["rnd.profit_walk"] + p["rnd.profit_drift"] + sd_p * eta - 0.5 * sd_p**2
     tax = (
         state["rnd.tax_start"]
@@ -206,8 +169,8 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         * np.exp(p["rnd.declared_trend"] * elapsed)
         * ctx.lever_effect("rd_super_deduction")
     )
-    declared = _odds_scaled(state["rnd.declared_start"], odds_factor)
-    noise = lognormal_factor(ctx.rng("rnd.deduction"), p["rnd.deduction_noise_sd"], n)
+    declared = odds_scaled(state["rnd.declared_start"], odds_factor)
+    noise = lognormal_factor(ctx.rng("deduction"), p["rnd.deduction_noise_sd"], n)
     deduction = (
         deduction_rate(year, p["rnd.share_at_old_rate"])
         * declared
@@ -228,6 +191,8 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 COMPONENT = Component(
     name="rnd",
     outputs=("rd_to_gdp", "hightech_tax_reduction", "rd_super_deduction"),
+    reads=("gdp", "macro.shock", "hightech_enterprises", "firms.stock_start"),
+    streams=("intensity", "profit", "deduction"),
     init=init,
     step=step,
     diagnostics=("rnd.spending",),

@@ -45,10 +45,12 @@ Parameters: ``sim/catalogue/parameters/talent.toml``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
-from sim.models.base import Component, Context, State, Updates, negative_binomial
-from sim.priors import Params
+from sim.models.common import negative_binomial
+from sim.models.contract import Component, Context, State, Updates
 
 # Observations behind the priors (observations.csv, 2022, prelim): national talent-programme
 # entrants = 14, provincial talent-programme entrants = 17 (talent.*_entrants_2022).
@@ -80,7 +82,7 @@ DISPERSION = {
 }
 
 
-def base_rates(p: Params) -> dict[str, np.ndarray]:
+def base_rates(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Expected flows of 2022 (foreign experts: with open borders), before any factor."""
     national = p["talent.national_entrants_2022"]
     provincial = p["talent.provincial_entrants_2022"]
@@ -95,7 +97,7 @@ def base_rates(p: Params) -> dict[str, np.ndarray]:
     }
 
 
-def trend_rates(p: Params, year: int) -> dict[str, np.ndarray]:
+def trend_rates(p: Mapping[str, np.ndarray], year: int) -> dict[str, np.ndarray]:
     """Driving rates of ``year`` without the year's shocks and lever effects.
 
     Base × trend, × the per-draw climate (attraction) or training level (training) from
@@ -123,15 +125,13 @@ def _draw(ctx: Context, rates: dict[str, np.ndarray]) -> Updates:
     """One year's counts: NB(rate, k) per output, each from its own stream."""
     p = ctx.params
     return {
-        ind: negative_binomial(ctx.rng(f"talent.{ind}"), rates[ind], p[DISPERSION[ind]])
+        ind: negative_binomial(ctx.rng(ind), rates[ind], p[DISPERSION[ind]])
         for ind in OUTPUTS
     }
 
 
-def init(ctx: Context) -> Updates:
+def init(state: State, ctx: Context) -> Updates:
     """Flows of the start year drawn from its rates (none of them is observed)."""
-    if ctx.start_year not in (2022, 2020):
-        raise ValueError(f"talent: no start state for {ctx.start_year}")
     # 2022: the rates behind the 2022 flows; 2020: the same scaled back by two years of trend
     # (and with the border factor for foreign experts, as in 2022).
     return _draw(ctx, trend_rates(ctx.params, ctx.start_year))
@@ -141,7 +141,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     """One year of the seven flows (equations in the module docstring)."""
     p = ctx.params
     z = state["macro.shock"]
-    u = ctx.rng("talent.year").standard_normal(ctx.n)
+    u = ctx.rng("year").standard_normal(ctx.n)
     beta, s = p["talent.shock_loading"], p["talent.year_sd"]
     attraction_shock = np.exp(beta * z + s * u - 0.5 * (beta**2 + s**2))
     gamma = p["talent.training_shock_loading"]
@@ -156,6 +156,8 @@ def step(state: State, ctx: Context, year: int) -> Updates:
 COMPONENT = Component(
     name="talent",
     outputs=OUTPUTS,
+    reads=("macro.shock",),
+    streams=(*OUTPUTS, "year"),
     init=init,
     step=step,
 )

@@ -64,7 +64,7 @@ def run_reference(
     its own generator (:func:`replication_rng`). ``jobs`` > 1 spreads the replications over
     worker processes; the results do not depend on ``jobs``.
     """
-    from sim.engine import CHUNK
+    from sim.plan import CHUNK
 
     if not 1 <= draws <= CHUNK:
         raise ValueError(f"the reference runs 1 to {CHUNK} draws (one chunk), got {draws}")
