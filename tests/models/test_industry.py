@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from pipeline import simulate_components
+from contract import ComponentContract
+from harness import Run
+from harness import simulate as simulate_model
 from scipy.special import logit
 
 from sim.levers import levers
 from sim.models import firms, industry, macro, rnd
-from sim.models.base import Context
-from sim.priors import draw_parameters, parameters
-from sim.scenario import status_quo
 
 SEED = 20230305
 QUIET = {
@@ -21,6 +19,10 @@ QUIET = {
 }
 
 
+class TestContract(ComponentContract):
+    COMPONENT = industry.COMPONENT
+
+
 def simulate(
     start: int = 2022,
     end: int = 2025,
@@ -28,10 +30,11 @@ def simulate(
     seed: int = SEED,
     fixed: dict[str, float] | None = None,
     settings: dict[str, float] | None = None,
-) -> tuple[Context, list[dict[str, np.ndarray]]]:
+) -> tuple[Run, list[dict[str, np.ndarray]]]:
     """Run the components industry reads, then industry, as the engine does."""
     comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT, industry.COMPONENT)
-    return simulate_components(comps, start, end, n, seed, fixed, settings)
+    run = simulate_model(comps, start, end, n, seed, fixed, settings)
+    return run, run.history
 
 
 def test_start_values_are_the_observations() -> None:
@@ -39,10 +42,6 @@ def test_start_values_are_the_observations() -> None:
     np.testing.assert_allclose(hist[0]["hightech_output_share"], 55.44)  # reported 2022
     _, hist = simulate(start=2020, end=2022, n=10)
     np.testing.assert_allclose(hist[0]["hightech_output_share"], 54.3)  # prelim 2020
-    params = draw_parameters(SEED, 0, 5)
-    ctx = Context(n=5, params=params, levers=status_quo().levers, seed=1, chunk=0, start_year=2023)
-    with pytest.raises(ValueError, match="industry"):
-        industry.init(ctx)
 
 
 def test_deterministic_drift_by_hand() -> None:
@@ -89,10 +88,11 @@ def test_levers_multiply_the_odds() -> None:
     fixed = {"industry.firm_elasticity": 0.0}  # cultivation also moves the certified base
     settings = {"tech_upgrade_subsidy": 6000.0, "innovative_procurement": 2500.0}
     _, sq = simulate(n=500, fixed=fixed)
-    ctx, up = simulate(n=500, fixed=fixed, settings=settings)
+    run, up = simulate(n=500, fixed=fixed, settings=settings)
+    effect = run.context("industry").lever_effect("hightech_output_share")
     for s, u in zip(sq[1:], up[1:], strict=True):
         diff = logit(u["hightech_output_share"] / 100) - logit(s["hightech_output_share"] / 100)
-        np.testing.assert_allclose(diff, np.log(ctx.lever_effect("hightech_output_share")))
+        np.testing.assert_allclose(diff, np.log(effect))
         assert np.all(u["hightech_output_share"] >= s["hightech_output_share"])
 
 
@@ -110,16 +110,3 @@ def test_share_stays_a_percentage() -> None:
             share = s["hightech_output_share"]
             assert np.all(np.isfinite(share))
             assert np.all((share >= 0) & (share <= 100))
-
-
-def test_every_industry_parameter_is_read_in_both_start_years() -> None:
-    declared = {pid for pid in parameters() if pid.startswith("industry.")}
-    for start in (2020, 2022):
-        ctx, _ = simulate(start=start, n=10)
-        assert declared <= ctx.params.used, declared - ctx.params.used
-    elasticities = {
-        lv.elasticity_parameter("hightech_output_share")
-        for lv in levers().values()
-        if "hightech_output_share" in lv.acts_on
-    }
-    assert elasticities <= ctx.params.used
