@@ -30,10 +30,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 from scipy import special
 
-from sim.catalogue import cached, catalogue_dir, load_entries
+from sim.catalogue import cached, catalogue_dir, indicators, load_entries
 from sim.errors import CatalogueError, Problem
 from sim.levers import levers
 from sim.rng import stream
+from sim.validation import suggest
 
 
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -154,6 +155,13 @@ def parameters() -> dict[str, Prior]:
     if problems:
         raise CatalogueError(str(folder), problems)
     out.update(lever_elasticities())
+    unknown = [
+        Problem(f"indicators.{ind.id}.drivers", f"unknown parameter {pid!r}", None,
+                suggest(pid, out))
+        for ind in indicators().values() for pid in ind.drivers if pid not in out
+    ]  # fmt: skip
+    if unknown:
+        raise CatalogueError(str(catalogue_dir() / "indicators.toml"), unknown)
     return dict(sorted(out.items()))
 
 

@@ -83,6 +83,7 @@ class Indicator(BaseModel):
     type: IndicatorType
     unit: str
     observed_as: str | None = None
+    drivers: tuple[str, ...] = ()
 
 
 class Observation(BaseModel):
