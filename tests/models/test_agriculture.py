@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pipeline import make_context
+from contract import ComponentContract
+from harness import Run
+from harness import simulate as simulate_model
 from scipy import stats
 
 from sim.levers import levers
 from sim.models import agriculture, macro
-from sim.models.base import Context
 
 OUTPUTS = tuple(agriculture.OUTPUTS)
 QUIET = {  # no trend, no budget or macro noise, every scheduled item delivered
@@ -18,34 +19,35 @@ QUIET = {  # no trend, no budget or macro noise, every scheduled item delivered
 }  # fmt: skip
 
 
-def make_ctx(n: int, seed: int = 21, start_year: int = 2022, fixed=None, **lever_settings):
-    """A context as the engine builds it; ``fixed`` overrides parameters with constants."""
-    return make_context(n, seed, start_year, fixed, **lever_settings)
+class TestContract(ComponentContract):
+    COMPONENT = agriculture.COMPONENT
 
 
-def simulate(ctx: Context, end: int = 2025) -> dict[str, np.ndarray]:
-    """macro then agriculture, from the start year to ``end``: (n, years) per output."""
-    state = {**macro.COMPONENT.init(ctx)}
-    state.update(agriculture.COMPONENT.init(ctx))
-    out = {k: [state[k]] for k in OUTPUTS}
-    for year in range(ctx.start_year + 1, end + 1):
-        state.update(macro.COMPONENT.step(state, ctx, year))
-        state.update(agriculture.COMPONENT.step(state, ctx, year))
-        for k in OUTPUTS:
-            out[k].append(state[k])
-    return {k: np.stack(v, axis=1) for k, v in out.items()}
+def simulate_run(
+    n: int,
+    seed: int = 21,
+    start_year: int = 2022,
+    end: int = 2025,
+    fixed: dict[str, float] | None = None,
+    settings: dict[str, float] | None = None,
+) -> tuple[Run, dict[str, np.ndarray]]:
+    """macro then agriculture, from the start year to ``end``, as the engine runs them; the
+    run and (n, years) per output (counts keep their integer dtype)."""
+    comps = (macro.COMPONENT, agriculture.COMPONENT)
+    run = simulate_model(comps, start_year, end, n, seed, fixed, settings)
+    return run, {k: np.stack([s[k] for s in run.history], axis=1) for k in OUTPUTS}
 
 
-def test_only_2022_and_2020_are_start_years() -> None:
-    with pytest.raises(ValueError, match="agriculture"):
-        agriculture.init(make_ctx(5, start_year=2019))
+def simulate(n: int, **kwargs) -> dict[str, np.ndarray]:
+    """Like :func:`simulate_run`, the series only."""
+    return simulate_run(n, **kwargs)[1]
 
 
 def test_routine_without_adoption_is_the_trend_exactly() -> None:
     """Completion 1 and no noise: the count is level · (1 + g)^(t−2022), rounded."""
     fixed = {**QUIET, "agriculture.floor_adoption": 0.0, "agriculture.trend": 0.1,
              "agriculture.technologies_2022": 10.0}  # fmt: skip
-    x = simulate(make_ctx(4, fixed=fixed))["agri_technologies_promoted"]
+    x = simulate(4, fixed=fixed)["agri_technologies_promoted"]
     expected = [10, 11, 12, 13]  # 10, 11, 12.1, 13.31 rounded
     assert x.tolist() == [expected] * 4
 
@@ -54,7 +56,7 @@ def test_an_adopted_floor_binds_from_2023_only() -> None:
     """Routine 10 below a floor of 15 with a 20 % margin: 10 until 2022, 18 from 2023."""
     fixed = {**QUIET, "agriculture.floor_adoption": 1.0, "agriculture.plan_margin": 0.2,
              "agriculture.technologies_2022": 10.0, "agriculture.farmers_2022": 2500.0}  # fmt: skip
-    series = simulate(make_ctx(3, start_year=2020, fixed=fixed))
+    series = simulate(3, start_year=2020, fixed=fixed)
     assert series["agri_technologies_promoted"].tolist() == [[10, 10, 10, 18, 18, 18]] * 3
     # A routine above the floor is not cut back to it.
     assert series["farmers_trained"].tolist() == [[2500] * 6] * 3
@@ -66,7 +68,7 @@ def test_every_year_probability_is_the_product_of_binomial_years() -> None:
     n = 20_000
     fixed = {**QUIET, "agriculture.floor_adoption": 0.0, "agriculture.technologies_2022": 16.0,
              "agriculture.item_completion": 0.8}  # fmt: skip
-    x = simulate(make_ctx(n, seed=3, fixed=fixed))["agri_technologies_promoted"][:, 1:]
+    x = simulate(n, seed=3, fixed=fixed)["agri_technologies_promoted"][:, 1:]
     p_year = stats.binom.sf(14, 20, 0.8)
     p_true = p_year**3
     se = np.sqrt(p_true * (1 - p_true) / n)
@@ -82,10 +84,11 @@ def test_the_lever_multiplies_the_routine_rate() -> None:
     fixed = {**QUIET, "agriculture.floor_adoption": 0.0, "agriculture.technologies_2022": 20.0,
              "agriculture.item_completion": 0.5,
              "lever.agri_extension.agri_technologies_promoted": 0.4}  # fmt: skip
-    ctx = make_ctx(n, fixed=fixed, agri_extension=lv.max)
+    run, series = simulate_run(n, end=2023, fixed=fixed, settings={"agri_extension": lv.max})
     multiplier = lv.multiplier(lv.max, 0.4)
-    np.testing.assert_allclose(ctx.lever_effect("agri_technologies_promoted"), multiplier)
-    x = simulate(ctx, end=2023)["agri_technologies_promoted"][:, 1]
+    effect = run.context("agriculture").lever_effect("agri_technologies_promoted")
+    np.testing.assert_allclose(effect, multiplier)
+    x = series["agri_technologies_promoted"][:, 1]
     scheduled = np.rint(20.0 * multiplier / 0.5)
     assert abs(x.mean() - scheduled * 0.5) < 5 * np.sqrt(scheduled * 0.25 / n)
 
@@ -94,8 +97,8 @@ def test_the_lever_multiplies_the_routine_rate() -> None:
 @pytest.mark.parametrize("setting", ["min", "status_quo", "max"])
 def test_counts_are_finite_nonnegative_integers(start_year: int, setting: str) -> None:
     lv = levers()["agri_extension"]
-    series = simulate(make_ctx(2000, seed=6, start_year=start_year,
-                               agri_extension=getattr(lv, setting)))  # fmt: skip
+    series = simulate(2000, seed=6, start_year=start_year,
+                      settings={"agri_extension": getattr(lv, setting)})  # fmt: skip
     for name, x in series.items():
         assert x.shape == (2000, 2026 - start_year), name
         assert np.isfinite(x).all() and (x >= 0).all(), name
@@ -104,7 +107,7 @@ def test_counts_are_finite_nonnegative_integers(start_year: int, setting: str) -
 
 def test_status_quo_calibration() -> None:
     """Quantiles and shares meeting the floors under status quo (printed with -s)."""
-    series = simulate(make_ctx(8192, seed=20230305))
+    series = simulate(8192, seed=20230305)
     floors = {"agri_technologies_promoted": 15, "agri_varieties_introduced": 12,
               "farmers_trained": 2000}  # fmt: skip
     for name, x in series.items():

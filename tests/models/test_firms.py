@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from contract import ComponentContract
+from harness import context
 from scipy import stats
 
-from sim.models.base import Context
+from sim.models import firms
+from sim.models.contract import Context
 from sim.models.firms import advance
-from sim.priors import Params
 from sim.runner import run
 from sim.scenario import status_quo
 
@@ -22,10 +24,13 @@ EFFECTS = ("tech_smes_registered", "scitech_projects_attracted", "hightech_certi
            "hightech_enterprises", "cultivation_pool", "zjtx_new")  # fmt: skip
 
 
+class TestContract(ComponentContract):
+    COMPONENT = firms.COMPONENT
+
+
 def ctx_with(n: int, **overrides: float) -> Context:
-    values = {k: np.full(n, v) for k, v in {**PIPELINE_PARAMS, **overrides}.items()}
-    return Context(n=n, params=Params(values), levers=status_quo().levers, seed=1, chunk=0,
-                   start_year=2022)  # fmt: skip
+    """The firms component's context, the pipeline's rates fixed (the others drawn, unused)."""
+    return context(firms.COMPONENT, n, seed=1, fixed={**PIPELINE_PARAMS, **overrides})
 
 
 def step_once(ctx: Context, cohorts, sme_mean=0.0, project_mean=0.0, pending=(0, 0)):

@@ -5,15 +5,13 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pytest
-from pipeline import simulate_components
+from contract import ComponentContract
+from harness import Run
+from harness import simulate as simulate_model
 from scipy import stats
 
 from sim.levers import levers
 from sim.models import firms, macro, patents, rnd
-from sim.models.base import Context
-from sim.priors import draw_parameters, parameters
-from sim.scenario import status_quo
 
 SEED = 20230305
 
@@ -25,6 +23,10 @@ QUIET = {
 }
 
 
+class TestContract(ComponentContract):
+    COMPONENT = patents.COMPONENT
+
+
 def simulate(
     start: int = 2022,
     end: int = 2025,
@@ -32,10 +34,11 @@ def simulate(
     seed: int = SEED,
     fixed: dict[str, float] | None = None,
     settings: dict[str, float] | None = None,
-) -> tuple[Context, list[dict[str, np.ndarray]]]:
+) -> tuple[Run, list[dict[str, np.ndarray]]]:
     """Run the components patents reads, then patents, as the engine does."""
     comps = (macro.COMPONENT, firms.COMPONENT, rnd.COMPONENT, patents.COMPONENT)
-    return simulate_components(comps, start, end, n, seed, fixed, settings)
+    run = simulate_model(comps, start, end, n, seed, fixed, settings)
+    return run, run.history
 
 
 def test_start_stock_matches_41_per_10k_and_macro_population() -> None:
@@ -49,15 +52,10 @@ def test_start_stock_matches_41_per_10k_and_macro_population() -> None:
     assert s["patents.stock"].dtype.kind == "i"
 
 
-def test_backcast_and_unknown_start_year() -> None:
+def test_backcast_returns_to_the_2022_ratio() -> None:
     _, hist = simulate(start=2020, end=2022)
     ratio_2022 = hist[-1]["invention_patents_per_10k"]
-    assert np.all(np.isfinite(ratio_2022))
     assert 38 < np.median(ratio_2022) < 44  # scaled back by the draw's own net growth
-    params = draw_parameters(SEED, 0, 5)
-    ctx = Context(n=5, params=params, levers=status_quo().levers, seed=1, chunk=0, start_year=2019)
-    with pytest.raises(ValueError, match="patents"):
-        patents.init(ctx)
 
 
 def test_stock_accounting_and_ratio() -> None:
@@ -106,8 +104,8 @@ def test_lever_effect_phases_in_with_the_grant_lag() -> None:
         "rnd.firm_elasticity": 0.0,
     }
     _, sq = simulate(n=300, fixed=fixed)
-    ctx, up = simulate(n=300, fixed=fixed, settings={"patent_subsidy": 1200.0})
-    effect = ctx.lever_effect("invention_patents_per_10k")
+    run, up = simulate(n=300, fixed=fixed, settings={"patent_subsidy": 1200.0})
+    effect = run.context("patents").lever_effect("invention_patents_per_10k")
     ratios = [
         u["patents.grant_mean"] / s["patents.grant_mean"] for s, u in zip(sq, up, strict=True)
     ]
@@ -151,16 +149,3 @@ def test_invariants_under_extreme_levers() -> None:
             for key in ("patents.stock", "patents.grants", "patents.lapses"):
                 assert np.all(s[key] >= 0)
                 assert s[key].dtype.kind == "i"
-
-
-def test_every_patents_parameter_is_read_in_both_start_years() -> None:
-    declared = {pid for pid in parameters() if pid.startswith("patents.")}
-    for start in (2020, 2022):
-        ctx, _ = simulate(start=start, n=10)
-        assert declared <= ctx.params.used, declared - ctx.params.used
-    elasticities = {
-        lv.elasticity_parameter("invention_patents_per_10k")
-        for lv in levers().values()
-        if "invention_patents_per_10k" in lv.acts_on
-    }
-    assert elasticities <= ctx.params.used

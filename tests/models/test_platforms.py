@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from contract import ComponentContract
+from harness import context, simulate, view
 from scipy import stats
 
 from sim.levers import levers
 from sim.models import collaboration, firms, macro, platforms
-from sim.models.base import Context
-from sim.priors import draw_parameters, parameters
-from sim.scenario import status_quo
+from sim.models.contract import Context, Updates
 
 OUTPUTS = platforms.COMPONENT.outputs
 FLOWS = tuple(o for o in OUTPUTS if o != "rd_institution_coverage")
@@ -18,12 +18,24 @@ YEARS = (2023, 2024, 2025)
 POISSON = {"platforms.recognition_dispersion": 1e9, "platforms.shock_loading": 0.0}
 
 
-def context(n: int, fixed: dict[str, float] | None = None, seed: int = 3, start_year: int = 2022,
+class TestContract(ComponentContract):
+    COMPONENT = platforms.COMPONENT
+
+
+def ctx_for(n: int, fixed: dict[str, float] | None = None, seed: int = 3, start_year: int = 2022,
             levers: dict[str, float] | None = None) -> Context:  # fmt: skip
-    """A context built the way the engine builds one, with some parameters fixed."""
-    lever_settings = status_quo().with_levers(**(levers or {})).levers
-    return Context(n=n, params=draw_parameters(seed, 0, n, fixed), levers=lever_settings,
-                   seed=seed, chunk=0, start_year=start_year)  # fmt: skip
+    """The platforms context the engine builds, with some parameters fixed."""
+    return context(platforms.COMPONENT, n, seed, start_year, fixed, levers)
+
+
+def init(ctx: Context) -> Updates:
+    """platforms' start state (it reads nothing from other components at the start)."""
+    return platforms.init(view(platforms.COMPONENT, {}), ctx)
+
+
+def step(state: dict[str, np.ndarray], ctx: Context, year: int) -> Updates:
+    """One platforms year on a hand-made state, read as platforms may read it."""
+    return platforms.step(view(platforms.COMPONENT, state), ctx, year)
 
 
 def upstream(n: int, z: float = 0.0, stock: float = 400.0, stock_start: float = 400.0):
@@ -32,19 +44,14 @@ def upstream(n: int, z: float = 0.0, stock: float = 400.0, stock_start: float = 
             "firms.stock_start": np.full(n, stock_start)}  # fmt: skip
 
 
-def simulate(ctx: Context, years=YEARS) -> dict[str, np.ndarray]:
-    """Run macro, firms, collaboration and platforms like the engine; (years + 1, n) arrays."""
+def series(n: int, seed: int = 3, start_year: int = 2022,
+           levers: dict[str, float] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """Run macro, firms, collaboration and platforms like the engine, from ``start_year`` to
+    2022 (backcast) or 2025: (years + 1, n) arrays per output."""
     comps = (macro.COMPONENT, firms.COMPONENT, collaboration.COMPONENT, platforms.COMPONENT)
-    state: dict[str, np.ndarray] = {}
-    for c in comps:
-        state.update(c.init(ctx))
-    out = {name: [state[name]] for name in OUTPUTS}
-    for year in years:
-        for c in comps:
-            state.update(c.step(state, ctx, year))
-        for name in OUTPUTS:
-            out[name].append(state[name])
-    return {name: np.array(v, dtype=float) for name, v in out.items()}
+    end = 2025 if start_year == 2022 else 2022
+    run = simulate(comps, start_year, end, n, seed, settings=levers)
+    return {name: run.series(name) for name in OUTPUTS}
 
 
 def within(p_sim: float, p_true: float, n: int, k: float = 4.5) -> bool:
@@ -56,7 +63,7 @@ def within(p_sim: float, p_true: float, n: int, k: float = 4.5) -> bool:
 
 def test_start_state() -> None:
     fixed = {"platforms.coverage_firms_2022": 300.0, "platforms.coverage_2022": 0.8}
-    s = platforms.init(context(10, fixed))
+    s = init(ctx_for(10, fixed))
     assert (s["enterprise_rd_institutions_new"] == 8).all()  # observations 2022
     assert (s["platforms.covered"] == 240).all() and (s["platforms.uncovered"] == 60).all()
     assert np.allclose(s["rd_institution_coverage"], 80.0)
@@ -69,8 +76,8 @@ def test_coverage_without_turnover_or_setups_stays() -> None:
         "platforms.coverage_firms_2022": 250.0,
         "platforms.coverage_2022": 0.9,
     }
-    ctx = context(10, fixed)
-    out = platforms.step({**platforms.init(ctx), **upstream(10)}, ctx, 2023)
+    ctx = ctx_for(10, fixed)
+    out = step({**init(ctx), **upstream(10)}, ctx, 2023)
     assert (out["platforms.covered"] == 225).all() and np.allclose(
         out["rd_institution_coverage"], 90
     )
@@ -78,8 +85,8 @@ def test_coverage_without_turnover_or_setups_stays() -> None:
 
 def test_every_uncovered_firm_setting_up_gives_full_coverage() -> None:
     fixed = {"platforms.coverage_setup_share": 1.0, "platforms.coverage_turnover": 0.2}
-    ctx = context(200, fixed)
-    out = platforms.step({**platforms.init(ctx), **upstream(200)}, ctx, 2023)
+    ctx = ctx_for(200, fixed)
+    out = step({**init(ctx), **upstream(200)}, ctx, 2023)
     assert (out["platforms.uncovered"] == 0).all()
     assert np.allclose(out["rd_institution_coverage"], 100.0)
 
@@ -90,8 +97,8 @@ def test_expected_uncovered_follows_the_recursion() -> None:
     fixed = {"platforms.coverage_firms_2022": 1000.0, "platforms.coverage_2022": 0.8,
              "platforms.coverage_turnover": 0.1, "platforms.coverage_entrant_share": 0.6,
              "platforms.coverage_setup_share": 0.3, "platforms.shock_loading": 0.0}  # fmt: skip
-    ctx = context(n, fixed)
-    out = platforms.step({**platforms.init(ctx), **upstream(n)}, ctx, 2023)
+    ctx = ctx_for(n, fixed)
+    out = step({**init(ctx), **upstream(n)}, ctx, 2023)
     expected = (0.9 * 200 + 0.1 * 1000 * 0.4) * 0.7
     u = out["platforms.uncovered"]
     assert abs(u.mean() - expected) < 5 * u.std() / np.sqrt(n)
@@ -104,8 +111,8 @@ def test_the_lever_multiplies_the_setup_hazard() -> None:
              "platforms.coverage_firms_2022": 100.0, "platforms.coverage_2022": 0.5,
              "platforms.shock_loading": 0.0,
              "lever.rd_platform_building.rd_institution_coverage": 0.15}  # fmt: skip
-    ctx = context(n, fixed, levers={"rd_platform_building": 2000.0})
-    out = platforms.step({**platforms.init(ctx), **upstream(n)}, ctx, 2023)
+    ctx = ctx_for(n, fixed, levers={"rd_platform_building": 2000.0})
+    out = step({**init(ctx), **upstream(n)}, ctx, 2023)
     p = 1 - 0.7 ** ((2400 / 800) ** 0.15)
     built = 50 - out["platforms.uncovered"]
     assert abs(built.mean() - 50 * p) < 5 * np.sqrt(50 * p * (1 - p) / n)
@@ -119,8 +126,8 @@ def test_rd_institutions_rise_with_the_firm_base() -> None:
         "platforms.rd_institutions_rate_2022": 8.0,
         "platforms.rd_institutions_firm_elasticity": 0.5,
     }
-    ctx = context(n, fixed)
-    out = platforms.step({**platforms.init(ctx), **upstream(n, stock=576.0)}, ctx, 2023)
+    ctx = ctx_for(n, fixed)
+    out = step({**init(ctx), **upstream(n, stock=576.0)}, ctx, 2023)
     assert abs(out["enterprise_rd_institutions_new"].mean() - 9.6) < 5 * np.sqrt(9.6 / n)
 
 
@@ -132,8 +139,8 @@ def test_a_lever_multiplies_the_expected_count() -> None:
         "platforms.incubators_rate": 3.0,
         "lever.incubator_support.incubators_new": 0.4,
     }
-    ctx = context(n, fixed, levers={"incubator_support": 2500.0})
-    out = platforms.step({**platforms.init(ctx), **upstream(n)}, ctx, 2023)
+    ctx = ctx_for(n, fixed, levers={"incubator_support": 2500.0})
+    out = step({**init(ctx), **upstream(n)}, ctx, 2023)
     expected = 3 * 3**0.4
     assert abs(out["incubators_new"].mean() - expected) < 5 * np.sqrt(expected / n)
 
@@ -148,7 +155,7 @@ def test_backcast_start() -> None:
         "platforms.coverage_setup_share": 0.3,
         "platforms.coverage_firms_2022": 1000.0,
     }
-    s = platforms.init(context(5, fixed, start_year=2020))
+    s = init(ctx_for(5, fixed, start_year=2020))
     jiangsu = (44000 / 37000) ** 2  # observations: jiangsu hightech_enterprises_stock 2021, 2022
     assert np.allclose(s["platforms.rd_rate"], 8 / jiangsu**0.5)
     r = 0.9 * 0.7
@@ -157,23 +164,17 @@ def test_backcast_start() -> None:
     assert np.allclose(s["rd_institution_coverage"], 100 * (1 - u_2020), atol=0.1)
 
 
-@pytest.mark.parametrize("year", [2019, 2021, 2023])
-def test_other_start_years_are_refused(year: int) -> None:
-    with pytest.raises(ValueError, match="platforms"):
-        platforms.init(context(3, start_year=year))
-
-
 # ------------------------------------------------------------------ analytic laws
 
 
 def test_cumulative_incubators_are_poisson() -> None:
     """Rate 4, k → ∞, no shock: the 2023–2025 sum is Poisson(12); P(sum ≥ 15) (the target)."""
     n = 40_000
-    ctx = context(n, {**POISSON, "platforms.incubators_rate": 4.0}, seed=31)
-    state = {**platforms.init(ctx), **upstream(n)}
+    ctx = ctx_for(n, {**POISSON, "platforms.incubators_rate": 4.0}, seed=31)
+    state = {**init(ctx), **upstream(n)}
     total = np.zeros(n)
     for year in YEARS:
-        state.update(platforms.step(state, ctx, year))
+        state.update(step(state, ctx, year))
         total += state["incubators_new"]
     assert within((total >= 15).mean(), stats.poisson(12).sf(14), n)
 
@@ -185,11 +186,11 @@ def test_cumulative_rd_institutions_are_negative_binomial() -> None:
     fixed = {"platforms.recognition_dispersion": 5.0, "platforms.shock_loading": 0.0,
              "platforms.rd_institutions_rate_2022": 8.0,
              "platforms.rd_institutions_firm_elasticity": 0.0}  # fmt: skip
-    ctx = context(n, fixed, seed=32)
-    state = {**platforms.init(ctx), **upstream(n)}
+    ctx = ctx_for(n, fixed, seed=32)
+    state = {**init(ctx), **upstream(n)}
     total, every = np.zeros(n), np.ones(n, dtype=bool)
     for year in YEARS:
-        state.update(platforms.step(state, ctx, year))
+        state.update(step(state, ctx, year))
         total += state["enterprise_rd_institutions_new"]
         every &= state["enterprise_rd_institutions_new"] >= 5
     p = 5 / (5 + 8)
@@ -204,10 +205,10 @@ def test_full_coverage_probability_matches_the_binomial_law() -> None:
     fixed = {"platforms.coverage_turnover": 0.0, "platforms.coverage_setup_share": 0.5,
              "platforms.coverage_firms_2022": 100.0, "platforms.coverage_2022": 0.8,
              "platforms.shock_loading": 0.0}  # fmt: skip
-    ctx = context(n, fixed, seed=33)
-    state = {**platforms.init(ctx), **upstream(n)}
+    ctx = ctx_for(n, fixed, seed=33)
+    state = {**init(ctx), **upstream(n)}
     for year in YEARS:
-        state.update(platforms.step(state, ctx, year))
+        state.update(step(state, ctx, year))
     assert within((state["rd_institution_coverage"] >= 100).mean(), (1 - 0.5**3) ** 20, n)
 
 
@@ -219,21 +220,12 @@ def test_full_coverage_probability_matches_the_binomial_law() -> None:
 def test_outputs_are_counts_and_shares(start_year: int, setting: str) -> None:
     lv = levers()
     settings = {lid: getattr(lv[lid], setting) for lid in lv}
-    ctx = context(3000, seed=41, start_year=start_year, levers=settings)
-    years = YEARS if start_year == 2022 else (2021, 2022)
-    series = simulate(ctx, years)
-    for name, x in series.items():
+    out = series(3000, seed=41, start_year=start_year, levers=settings)
+    for name, x in out.items():
         assert np.isfinite(x).all() and (x >= 0).all(), name
     for name in FLOWS:
-        assert np.array_equal(series[name], np.round(series[name])), name
-    assert (series["rd_institution_coverage"] <= 100).all()
-
-
-def test_every_platforms_parameter_is_read() -> None:
-    ctx = context(50)
-    simulate(ctx)
-    declared = {pid for pid in parameters() if pid.startswith("platforms.")}
-    assert declared and declared <= ctx.params.used
+        assert np.array_equal(out[name], np.round(out[name])), name
+    assert (out["rd_institution_coverage"] <= 100).all()
 
 
 # ------------------------------------------------------------------ status-quo calibration
@@ -242,11 +234,11 @@ def test_every_platforms_parameter_is_read() -> None:
 def test_status_quo_is_plausible() -> None:
     """8,192 draws of the full priors: quantiles checked loosely."""
     n = 8192
-    series = simulate(context(n, seed=20230305))
-    med = {name: np.median(x[1:], axis=1) for name, x in series.items()}
+    out = series(n, seed=20230305)
+    med = {name: np.median(x[1:], axis=1) for name, x in out.items()}
     assert (med["enterprise_rd_institutions_new"] >= 6).all()
     assert (med["enterprise_rd_institutions_new"] <= 11).all()
-    cov = series["rd_institution_coverage"]
+    cov = out["rd_institution_coverage"]
     assert (np.median(cov, axis=1) >= 70).all() and (np.median(cov, axis=1) <= 95).all()
     # a literal 100 % in 2025 is rare at status quo, but not excluded by construction
     assert 0 < (cov[-1] >= 100).mean() < 0.05

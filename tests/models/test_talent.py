@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pipeline import make_context
+from contract import ComponentContract
+from harness import Run, context, view
+from harness import simulate as simulate_model
 from scipy import stats
 
 from sim.levers import levers
 from sim.models import macro, talent
-from sim.models.base import Context
 
 YEARS = (2023, 2024, 2025)
 QUIET = {  # no trend, no common factors, no shocks, Poisson noise
@@ -20,27 +21,28 @@ QUIET = {  # no trend, no common factors, no shocks, Poisson noise
 }  # fmt: skip
 
 
-def make_ctx(n: int, seed: int = 11, start_year: int = 2022, fixed=None, **lever_settings):
-    """A context as the engine builds it; ``fixed`` overrides parameters with constants."""
-    return make_context(n, seed, start_year, fixed, **lever_settings)
+class TestContract(ComponentContract):
+    COMPONENT = talent.COMPONENT
 
 
-def simulate(ctx: Context, end: int = 2025) -> dict[str, np.ndarray]:
-    """macro then talent, from the start year to ``end``: (n, years) per output."""
-    state = {**macro.COMPONENT.init(ctx)}
-    state.update(talent.COMPONENT.init(ctx))
-    out = {k: [state[k]] for k in talent.OUTPUTS}
-    for year in range(ctx.start_year + 1, end + 1):
-        state.update(macro.COMPONENT.step(state, ctx, year))
-        state.update(talent.COMPONENT.step(state, ctx, year))
-        for k in talent.OUTPUTS:
-            out[k].append(state[k])
-    return {k: np.stack(v, axis=1) for k, v in out.items()}
+def simulate_run(
+    n: int,
+    seed: int = 11,
+    start_year: int = 2022,
+    end: int = 2025,
+    fixed: dict[str, float] | None = None,
+    settings: dict[str, float] | None = None,
+) -> tuple[Run, dict[str, np.ndarray]]:
+    """macro then talent, from the start year to ``end``, as the engine runs them; the run
+    and (n, years) per output (counts keep their integer dtype)."""
+    run = simulate_model((macro.COMPONENT, talent.COMPONENT), start_year, end, n, seed, fixed,
+                         settings)  # fmt: skip
+    return run, {k: np.stack([s[k] for s in run.history], axis=1) for k in talent.OUTPUTS}
 
 
-def test_only_2022_and_2020_are_start_years() -> None:
-    with pytest.raises(ValueError, match="talent"):
-        talent.init(make_ctx(5, start_year=2021))
+def simulate(n: int, **kwargs) -> dict[str, np.ndarray]:
+    """Like :func:`simulate_run`, the series only."""
+    return simulate_run(n, **kwargs)[1]
 
 
 def test_base_rates_follow_the_equations() -> None:
@@ -53,7 +55,7 @@ def test_base_rates_follow_the_equations() -> None:
         "talent.attraction_trend": 0.1, "talent.training_trend": -0.1, "talent.climate": 2.0,
         "talent.training_level": 0.5,
     }  # fmt: skip
-    p = make_ctx(3, fixed=fixed).params
+    p = context(talent.COMPONENT, 3, seed=11, fixed=fixed).params
     r2024 = talent.trend_rates(p, 2024)
     g_a, g_t = 1.1**2, 0.9**2
     expected_2024 = {
@@ -78,10 +80,11 @@ def test_a_lever_multiplies_the_driving_rate_by_its_response() -> None:
     fixed = {**QUIET, "talent.national_entrants_2022": 20.0, "talent.national_share": 0.5,
              "lever.talent_programme.national_talents_new": 0.5}  # fmt: skip
     lv = levers()["talent_programme"]
-    ctx = make_ctx(n, fixed=fixed, talent_programme=lv.max)
+    run, series = simulate_run(n, end=2023, fixed=fixed, settings={"talent_programme": lv.max})
     multiplier = lv.multiplier(lv.max, 0.5)
-    np.testing.assert_allclose(ctx.lever_effect("national_talents_new"), multiplier)
-    counts = simulate(ctx, end=2023)["national_talents_new"][:, 1]
+    np.testing.assert_allclose(run.context("talent").lever_effect("national_talents_new"),
+                               multiplier)  # fmt: skip
+    counts = series["national_talents_new"][:, 1]
     mean = 10.0 * multiplier
     assert abs(counts.mean() - mean) < 5 * np.sqrt(mean / n)
 
@@ -90,7 +93,7 @@ def test_three_year_sum_with_fixed_rates_is_poisson() -> None:
     """Fixed rate 4 a year, Poisson noise: the 2023–2025 sum is Poisson(12)."""
     n = 20_000
     fixed = {**QUIET, "talent.national_entrants_2022": 10.0, "talent.national_share": 0.4}
-    x = simulate(make_ctx(n, seed=3, fixed=fixed))["national_talents_new"][:, 1:].sum(axis=1)
+    x = simulate(n, seed=3, fixed=fixed)["national_talents_new"][:, 1:].sum(axis=1)
     p_true = stats.poisson.sf(9, 12.0)  # P(sum >= 10)
     se = np.sqrt(p_true * (1 - p_true) / n)
     assert abs((x >= 10).mean() - p_true) < 5 * se
@@ -101,7 +104,7 @@ def test_yearly_count_is_negative_binomial() -> None:
     """Fixed rate 30, k = 5, no shocks: a count has the NB law with that mean and k."""
     n, mean, k = 20_000, 30.0, 5.0
     fixed = {**QUIET, "talent.foreign_rate": mean, "talent.programme_dispersion": k}
-    x = simulate(make_ctx(n, seed=4, fixed=fixed), end=2023)["foreign_experts_new"][:, 1]
+    x = simulate(n, seed=4, end=2023, fixed=fixed)["foreign_experts_new"][:, 1]
     law = stats.nbinom(k, k / (k + mean))
     for threshold in (20, 30, 45):
         p_true = law.sf(threshold - 1)
@@ -111,7 +114,7 @@ def test_yearly_count_is_negative_binomial() -> None:
 
 
 def test_the_climate_makes_attraction_counts_move_together() -> None:
-    sums = {k: v[:, 1:].sum(axis=1) for k, v in simulate(make_ctx(8192, seed=5)).items()}
+    sums = {k: v[:, 1:].sum(axis=1) for k, v in simulate(8192, seed=5).items()}
     national, provincial = sums["national_talents_new"], sums["provincial_municipal_talents_new"]
     high_level, foreign = sums["high_level_talents_new"], sums["foreign_experts_new"]
     assert stats.spearmanr(national, provincial).statistic > 0.05
@@ -123,7 +126,7 @@ def test_the_climate_makes_attraction_counts_move_together() -> None:
 def test_counts_are_finite_nonnegative_integers(start_year: int, setting: str) -> None:
     chosen = {lid: getattr(lv, setting) for lid, lv in levers().items()
               if set(lv.acts_on) & set(talent.OUTPUTS)}  # fmt: skip
-    series = simulate(make_ctx(2000, seed=6, start_year=start_year, **chosen))
+    series = simulate(2000, seed=6, start_year=start_year, settings=chosen)
     for name, x in series.items():
         assert x.shape == (2000, 2026 - start_year), name
         assert np.isfinite(x).all() and (x >= 0).all(), name
@@ -134,14 +137,15 @@ def test_backcast_starts_from_the_2022_rates_scaled_back() -> None:
     """The 2020 start flows are drawn at the 2022 rates over two years of trend."""
     n = 40_000
     fixed = {**QUIET, "talent.high_level_2022": 400.0, "talent.attraction_trend": 0.05}
-    x = talent.init(make_ctx(n, seed=8, start_year=2020, fixed=fixed))["high_level_talents_new"]
+    ctx = context(talent.COMPONENT, n, seed=8, start_year=2020, fixed=fixed)
+    x = talent.init(view(talent.COMPONENT, {}), ctx)["high_level_talents_new"]
     mean = 400.0 / 1.05**2
     assert abs(x.mean() - mean) < 5 * np.sqrt(mean / n)
 
 
 def test_status_quo_calibration() -> None:
     """Quantiles under status quo (printed with -s) stay in ranges the data and priors allow."""
-    series = simulate(make_ctx(8192, seed=20230305))
+    series = simulate(8192, seed=20230305)
     q = {}
     for name, x in series.items():
         q[name] = (np.percentile(x[:, 0], [10, 50, 90]),
