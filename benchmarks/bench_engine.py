@@ -47,9 +47,10 @@ def rng_floor(repeats: int = 5) -> dict[str, float]:
     """Seconds per chunk: the model (simulate_chunk) and the replay of its random calls."""
     from unittest import mock
 
-    import sim.models.base
+    import sim.models.contract
     import sim.priors
-    from sim.engine import CHUNK, simulate_chunk
+    from sim.engine import simulate_chunk
+    from sim.plan import CHUNK
     from sim.rng import stream
     from sim.scenario import status_quo
 
@@ -63,7 +64,7 @@ def rng_floor(repeats: int = 5) -> dict[str, float]:
         return Recorder(stream(seed, chunk, name), log)
 
     with mock.patch.object(sim.priors, "stream", recording_stream), \
-         mock.patch.object(sim.models.base, "stream", recording_stream):  # fmt: skip
+         mock.patch.object(sim.models.contract, "stream", recording_stream):  # fmt: skip
         simulate_chunk(sc, 0, CHUNK, 1, years)
     calls = list(log)
     variates = sum(int(np.size(_result_size(a, k))) for _, a, k in calls)

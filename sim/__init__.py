@@ -19,11 +19,15 @@ A ``Scenario`` changes in code with ``with_levers(cultivation_programme=2400)``,
 ``scale_levers(talent_programme=1.5)``, ``with_readings(...)``, ``with_assumptions(...)``
 and ``renamed(...)``; each returns a new, validated scenario. A ``Result`` gives DataFrames
 (``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``, ``joint``,
-``comparison``), the pack's charts as Figures (``plot_table()``, ``plot_pmet()``,
-``plot_fan(target_id)``, ``plot_at_risk()``, ``plot_joint()``, ``plot_cofailure()``,
-``chart(name)``), ``save(folder)`` and ``save_charts()``.
+``comparison``), ``save(folder)``, and the pack's charts as Figures through ``result.plot``
+(``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
+``.cofailure()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis`` computes from results
+what the charts show: ``drivers(result, target_id)``, ``parameter_draws(result)``,
+``differences(results)``, ``crossings(results)``, ``cost_effect(results)``, …
 """
 
+from sim import analysis
+from sim import charts as charts  # registers result.plot
 from sim._version import __version__
 from sim.levers import levers
 from sim.priors import parameters
@@ -37,6 +41,7 @@ __all__ = [
     "Result",
     "Scenario",
     "__version__",
+    "analysis",
     "lever_table",
     "levers",
     "load_result",

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.table import Table
 
 from sim._version import __version__
 from sim.errors import SimError
+
+if TYPE_CHECKING:
+    from sim.results import Result
 
 app = typer.Typer(
     name="sim",
@@ -196,7 +199,6 @@ class Lang(StrEnum):
 
 
 STATUS_STYLE = {"at_risk": "bold red", "uncertain": "yellow", "likely": "green"}
-STATUS_ORDER = {"at_risk": 0, "uncertain": 1, "likely": 2, "not_modelled": 3, "qualitative": 4}
 
 
 def _fmt(x: float) -> str:
@@ -205,11 +207,9 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
 
 
-def print_attainment(result: Any) -> None:
+def print_attainment(result: Result) -> None:
     """The attainment table, at-risk targets first, then the joint picture."""
-    df = result.attainment.copy()
-    df["order"] = df["status"].map(STATUS_ORDER)
-    df = df.sort_values(["order", "p_met"], kind="stable")
+    df = result.table()
     summary = result.summary()
     table = Table(
         title=f"{result.scenario.name}: P(target met), {summary['draws']:,} draws, "
@@ -255,7 +255,7 @@ def print_attainment(result: Any) -> None:
         print_comparison(result)
 
 
-def print_comparison(result: Any) -> None:
+def print_comparison(result: Result) -> None:
     """Paired differences against the reference scenario, largest moves first."""
     cmp = result.comparison.copy()
     cmp = cmp.reindex(cmp["difference"].abs().sort_values(ascending=False).index)
@@ -398,7 +398,7 @@ def backcast_cmd(
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Simulate 2021–2022 from the 2020 state and place each observation in its prediction."""
-    from sim.backcast import run_backcast
+    from sim.checks.backcast import run_backcast
 
     bc = run_backcast(draws=draws, seed=seed, jobs=jobs)
     table = Table(
@@ -453,7 +453,7 @@ def crosscheck_cmd(
 
     Exits with status 1 when any series disagrees beyond the stated tolerance.
     """
-    from sim.crosscheck import crosscheck, format_report
+    from sim.checks.crosscheck import crosscheck, format_report
     from sim.scenario import load_scenario
 
     sc = load_scenario(scenario)

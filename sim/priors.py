@@ -36,7 +36,6 @@ from sim.levers import levers
 from sim.rng import stream
 from sim.validation import suggest
 
-
 _KEYS: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),
     "uniform": ("low", "high"),

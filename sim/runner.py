@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sim.engine import run_plan
 from sim.plan import plan_for
-from sim.results import Result, add_comparison, build_result
+from sim.results import Result
+from sim.results.build import add_comparison, build_result
 from sim.scenario import Scenario, load_scenario
 
 
@@ -38,7 +39,7 @@ def run_many(
     elapsed = time.perf_counter() - t0
     timings = {"simulate_and_reduce": elapsed, "draws_per_second": plan.draws / elapsed}
     results = [
-        build_result(sc.with_run_settings(plan.draws, plan.seed), acc, plan.seed, timings)
+        build_result(sc.with_run_settings(plan.draws, plan.seed), acc, plan, timings)
         for sc, acc in zip(loaded, accs, strict=True)
     ]
     add_comparison(results, accs)

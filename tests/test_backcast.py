@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.backcast import run_backcast
 from sim.catalogue import indicators, observed
+from sim.checks.backcast import run_backcast
 
 
 @pytest.fixture(scope="module")

@@ -130,12 +130,13 @@ def test_the_probe_finds_a_foreign_parameter() -> None:
 
 def test_the_probe_finds_a_recorded_key_never_written() -> None:
     lazy = toy("toy", ["x"], diagnostics=["toy.never"])
-    with pytest.raises(ContractError, match="toy.never"):
+    with pytest.raises(ContractError, match=r"toy\.never"):
         _probe_with([*components(), lazy])
 
 
 def test_a_start_year_without_observations_is_refused() -> None:
-    with pytest.raises(StartError, match="2020 to 2022"):
-        Start(2019, 5)
+    for year in (2019, 2021, 2023):
+        with pytest.raises(StartError, match="starts at the end of 2022"):
+            Start(year, 5)
     with pytest.raises(StartError, match="no qidong observation of 'iur_projects' in 2020"):
         Start(2020, 5).observed("iur_projects")

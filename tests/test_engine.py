@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.engine
-from sim.engine import CHUNK, plan_for, run_plan, simulate_chunk
+from sim.analysis import drivers, parameter_draws
+from sim.engine import run_plan, simulate_chunk
+from sim.levers import levers
 from sim.models import components
-from sim.priors import draw_parameters
+from sim.plan import CHUNK, SAMPLE, plan_for
 from sim.rng import stream
 from sim.runner import run, run_many
 from sim.scenario import status_quo
@@ -49,7 +50,7 @@ def test_every_draw_is_counted(baseline_runs) -> None:
     a = baseline_runs[0]
     assert a.manifest["draws"] == DRAWS
     assert a.n_met["probability"].sum() == pytest.approx(1.0)
-    assert a.sample.sizes["draw"] == sim.engine.SAMPLE
+    assert a.sample.sizes["draw"] == SAMPLE
 
 
 def test_streams_are_keyed_by_name_not_order() -> None:
@@ -63,19 +64,24 @@ def test_streams_are_keyed_by_name_not_order() -> None:
 def test_adding_a_component_leaves_the_others_unchanged() -> None:
     years = (2022, 2023, 2024, 2025)
     sc = status_quo()
-    full, _ = simulate_chunk(sc, 0, 500, 3, years)
+    full = simulate_chunk(sc, 0, 500, 3, years)
     macro_only = tuple(c for c in components() if c.name == "macro")
-    with mock.patch("sim.engine.components", return_value=macro_only):
-        alone, _ = simulate_chunk(sc, 0, 500, 3, years)
+    alone = simulate_chunk(sc, 0, 500, 3, years, comps=macro_only)
     for name in ("gdp", "industrial_output", "resident_population"):
         assert np.array_equal(full[name], alone[name])
 
 
-def test_parameters_do_not_depend_on_levers() -> None:
-    a = draw_parameters(9, 0, 100)
-    b = draw_parameters(9, 0, 100)
-    for pid in a:
-        assert np.array_equal(a[pid], b[pid])
+def test_draws_do_not_depend_on_levers() -> None:
+    """Common random numbers: every lever at its maximum, the series no lever reaches are
+    the same draw for draw (their parameters and noise are shared), while those it reaches move."""
+    years = (2022, 2023, 2024, 2025)
+    sq = status_quo()
+    pushed = sq.with_levers(**{lid: lv.max for lid, lv in levers().items()})
+    a = simulate_chunk(sq, 0, 500, 9, years)
+    b = simulate_chunk(pushed, 0, 500, 9, years)
+    for name in ("gdp", "resident_population", "macro.shock"):
+        assert np.array_equal(a[name], b[name]), name
+    assert not np.array_equal(a["hightech_enterprises"], b["hightech_enterprises"])
 
 
 def test_a_scenario_against_itself_has_no_paired_difference() -> None:
@@ -117,14 +123,14 @@ def test_result_round_trips_through_its_folder(tmp_path) -> None:
     assert back.scenario.hash() == res.scenario.hash()
     assert back.sample.equals(res.sample)
     assert "<table>" in back._repr_html_()
-    assert back.draws("gdp").shape == (min(3000, sim.engine.SAMPLE), 4)
+    assert back.draws("gdp").shape == (min(3000, SAMPLE), 4)
 
 
 def test_saving_is_atomic_and_keeps_the_old_result_on_failure(tmp_path) -> None:
     res = run(status_quo("atomic", draws=1000, seed=2))
     folder = res.save(tmp_path / "atomic")
     before = sorted(p.name for p in folder.iterdir())
-    with mock.patch.object(type(res), "_write", side_effect=RuntimeError("disk full")), \
+    with mock.patch("sim.results.store.write_folder", side_effect=RuntimeError("disk full")), \
             pytest.raises(RuntimeError):  # fmt: skip
         res.save(folder)
     assert sorted(p.name for p in folder.iterdir()) == before
@@ -144,10 +150,10 @@ def test_loading_something_that_is_not_a_result_says_so(tmp_path) -> None:
 
 def test_parameter_draws_are_the_ones_the_run_used() -> None:
     res = run(status_quo("params", draws=3000, seed=8))
-    params = res.parameter_draws()
+    params = parameter_draws(res)
     # the 2022 population is 96.15 万 (2021) grown by the drawn rate: recompute it per draw
     expected = 96.15 * (1 + params["macro.population_growth"].to_numpy())
     observed = res.draws("resident_population")[2022].to_numpy()
     np.testing.assert_allclose(observed, expected, rtol=1e-12)
-    top = res.drivers("hightech_enterprises_2025", top=3)
+    top = drivers(res, "hightech_enterprises_2025", top=3)
     assert len(top) == 3 and top["spearman"].abs().is_monotonic_decreasing

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.reduction import Grid
-from sim.results import wilson
+from sim.results.stats import wilson
 
 
 @given(

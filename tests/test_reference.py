@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 
 import sim.models.firms as vectorized_firms
-from sim.crosscheck import chi_square_p, crosscheck
-from sim.levers import levers
-from sim.reference import (
+from sim.checks.crosscheck import chi_square_p, crosscheck
+from sim.checks.reference import (
     Inputs,
     Pipeline,
     Start,
@@ -27,7 +26,8 @@ from sim.reference import (
     run_reference,
     simulate_replication,
 )
-from sim.reference.inputs import FIRM_INDICATORS
+from sim.checks.reference.inputs import FIRM_INDICATORS
+from sim.levers import levers
 from sim.scenario import load_scenario, status_quo
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -8,19 +8,35 @@
 =========================================  ==================================================
 
 One result gives the scenario pack; several results of one joint run (:func:`sim.run_many`,
-the first is the reference) give the comparison pack. Importing this package does not import
-matplotlib or change any matplotlib setting; the style is applied only while charts are built
-and saved (:func:`sim.charts.layout.styled`).
+the first is the reference) give the comparison pack. Importing this package registers
+``result.plot`` (:mod:`sim.charts.accessor`); it does not import matplotlib or change any
+matplotlib setting; the style is applied only while charts are built and saved
+(:func:`sim.charts.layout.styled`).
+
+The chart layer only draws: what it shows is computed in :mod:`sim.analysis` and
+:mod:`sim.results`, and every word comes from the catalogue and the text catalogues.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim.charts import accessor as _accessor  # registers result.plot
+
 if TYPE_CHECKING:
     from sim.charts.pack import PackReport
 
-__all__ = ["PackReport", "build_pack", "figures", "find_cjk_font", "resolve_language"]
+__all__ = [
+    "PackReport",
+    "ResultPlots",
+    "build_pack",
+    "figures",
+    "find_cjk_font",
+    "resolve_language",
+]
+
+
+ResultPlots = _accessor.ResultPlots
 
 
 def __getattr__(name: str) -> Any:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.charts import compare, pages
+from sim.charts.labels import scenario_name, t
 from sim.charts.layout import add_page_number, styled
+from sim.charts.pages import COMPARISON_PAGES, SCENARIO_PAGES
 
 PDF_NAME = "charts.pdf"
 COMPARISON_PDF_NAME = "comparison.pdf"
@@ -47,9 +48,9 @@ class PackReport:
 def figures(results: Sequence[Any], lang: str = "zh") -> list[tuple[str, Any]]:
     """(page name, Figure) for the pack of ``results``; build and save them in :func:`styled`."""
     if len(results) == 1:
-        registry = [(name, lambda rs, lg, f=f: f(rs[0], lg)) for name, f in pages.SCENARIO_PAGES]
+        registry = [(name, lambda rs, lg, f=f: f(rs[0], lg)) for name, f in SCENARIO_PAGES]
     else:
-        registry = list(compare.COMPARISON_PAGES)
+        registry = list(COMPARISON_PAGES)
     out: list[tuple[str, Any]] = []
     for name, build in registry:
         figs = build(list(results), lang)
@@ -157,7 +158,5 @@ def _start_png_child(jobs: Sequence[tuple[Path, Any]]) -> Any:
 
 
 def _title(results: Sequence[Any], lang: str) -> str:
-    from sim.charts.labels import scenario_name, t
-
     names = ", ".join(scenario_name(r.scenario.name, lang) for r in results)
     return f"{t('pack_title', lang)} — {names}"

@@ -32,9 +32,9 @@ behind the observed 128 亿 is ``128 · exp(σ²/2 + σ · turnover_level_z)`` (
 flow with volatility σ); the unobserved key projects and Shanghai transfers of 2022 are drawn from
 steps 3–4 at their 2022 rates. Backcast (start 2020, nothing observed in 2020): the 2022 rates are
 scaled back by two years of trend, the turnover level also by the observed GDP growth 2020–2022
-and by :func:`sim.models.common.certified_growth_to_base` (the certified stock of 2022 is not observed); the key-project
-rate has no trend and is used as is. Parameters: ``sim/catalogue/parameters/collaboration.toml``;
-full specification: ``docs/model.md``.
+and by :func:`sim.models.common.certified_growth_to_base` (the certified stock of 2022 is
+not observed); the key-project rate has no trend and is used as is. Parameters:
+``sim/catalogue/parameters/collaboration.toml``; full specification: ``docs/model.md``.
 """
 
 from __future__ import annotations

@@ -272,9 +272,7 @@ def _check_unique(components: Sequence[Component]) -> None:
     for comp in components:
         for key in comp.recorded:
             if key in seen:
-                raise ContractError(
-                    f"{key!r} is written by both {seen[key]!r} and {comp.name!r}"
-                )
+                raise ContractError(f"{key!r} is written by both {seen[key]!r} and {comp.name!r}")
             seen[key] = comp.name
         if len(set(comp.streams)) != len(comp.streams):
             raise ContractError(f"component {comp.name!r} declares a stream twice")

@@ -84,10 +84,10 @@ def advance(
     survivors = ctx.rng("exits").binomial(cohorts, 1.0 - p["firms.exit_hazard"][:, None])
     exits = (cohorts - survivors).sum(axis=1)
     # 2. registrations
-    mean_r = sme_mean * effects["tech_smes_registered"] * mean_one_shock(p["firms.sme_shock_loading"], z)
-    registered = negative_binomial(
-        ctx.rng("registrations"), mean_r, p["firms.sme_dispersion"]
+    mean_r = (
+        sme_mean * effects["tech_smes_registered"] * mean_one_shock(p["firms.sme_shock_loading"], z)
     )
+    registered = negative_binomial(ctx.rng("registrations"), mean_r, p["firms.sme_dispersion"])
     # 3. attracted projects, and when the certifications they will bring fall due
     if projects is None:
         mean_p = (
@@ -95,9 +95,7 @@ def advance(
             * effects["scitech_projects_attracted"]
             * mean_one_shock(p["firms.project_shock_loading"], z)
         )
-        attracted = negative_binomial(
-            ctx.rng("projects"), mean_p, p["firms.project_dispersion"]
-        )
+        attracted = negative_binomial(ctx.rng("projects"), mean_p, p["firms.project_dispersion"])
     else:
         attracted = np.full(ctx.n, projects, dtype=np.int64)
     rng_conv = ctx.rng("conversions")

@@ -20,6 +20,9 @@ from sim.errors import SimError
 
 BASE_YEAR = 2022  # the end of 2022: the state the priors and rates describe
 EARLIEST_START = 2020  # the certified stock of December 2020 (228) is the oldest anchor needed
+# A run starts at the end of 2022; the backcast at the end of 2020, the last year before 2022
+# with the observations every component needs (2021 lacks several of them).
+STARTS = (EARLIEST_START, BASE_YEAR)
 
 
 class StartError(SimError):
@@ -34,9 +37,10 @@ class Start:
     n: int
 
     def __post_init__(self) -> None:
-        if not EARLIEST_START <= self.year <= BASE_YEAR:
+        if self.year not in STARTS:
             raise StartError(
-                f"a run can start at the end of {EARLIEST_START} to {BASE_YEAR}, not {self.year}"
+                f"a run starts at the end of {BASE_YEAR} (or {EARLIEST_START} for the backcast), "
+                f"not {self.year}"
             )
 
     @property

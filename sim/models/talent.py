@@ -124,10 +124,7 @@ def trend_rates(p: Mapping[str, np.ndarray], year: int) -> dict[str, np.ndarray]
 def _draw(ctx: Context, rates: dict[str, np.ndarray]) -> Updates:
     """One year's counts: NB(rate, k) per output, each from its own stream."""
     p = ctx.params
-    return {
-        ind: negative_binomial(ctx.rng(ind), rates[ind], p[DISPERSION[ind]])
-        for ind in OUTPUTS
-    }
+    return {ind: negative_binomial(ctx.rng(ind), rates[ind], p[DISPERSION[ind]]) for ind in OUTPUTS}
 
 
 def init(state: State, ctx: Context) -> Updates:

@@ -40,7 +40,7 @@ from itertools import count
 import numpy as np
 import simpy
 
-from sim.reference.inputs import Inputs, Observed
+from sim.checks.reference.inputs import Inputs, Observed
 
 CERTIFICATE_YEARS = 3  # a certificate is valid in the year it is granted and the next two
 SPRING = 0.25  # spring review batch (fraction of the year)

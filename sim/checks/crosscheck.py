@@ -1,7 +1,7 @@
 """Statistical crosscheck of the vectorized firm pipeline against the SimPy reference model.
 
 Both models run the same scenario on the same parameter draws: the vectorized model on chunk
-0 of the engine (``simulate_chunk``), the reference (``sim.reference``) one replication per
+0 of the engine (``simulate_chunk``), the reference (``sim.checks.reference``) one replication per
 draw with its own random numbers. For every pipeline series and year the table compares the
 two samples three ways:
 
@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.checks.reference import SERIES, ReferenceRun, run_reference
 from sim.engine import simulate_chunk
-from sim.reference import SERIES, ReferenceRun, run_reference
 from sim.scenario import Scenario
 
 YEARS = (2022, 2023, 2024, 2025)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reference.inputs import Inputs, replication_inputs
-from sim.reference.pipeline import SERIES, simulate_replication
+from sim.checks.reference.inputs import Inputs, replication_inputs
+from sim.checks.reference.pipeline import SERIES, simulate_replication
 from sim.rng import stable_hash
 from sim.scenario import Scenario
 

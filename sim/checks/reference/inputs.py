@@ -38,6 +38,8 @@ def lever_effects(
     """
     out = dict.fromkeys(FIRM_INDICATORS, 1.0)
     for lever in levers().values():
+        if lever.kind != "process":  # a measurement lever moves reported values, not firms
+            continue
         for indicator in lever.acts_on:
             if indicator not in out:
                 continue

@@ -1,0 +1,46 @@
+"""Everything computed from results that is not drawing: the charts, the CLI and the notebooks
+call the same functions.
+
+- :mod:`sim.analysis.targets` — rows in policy order, the target a row was judged on, fan
+  bands, histograms of judged values and their coarsening, P(at least k met);
+- :mod:`sim.analysis.sensitivity` — parameter draws of the sample, drivers (rank
+  correlations), the parameters behind at-risk targets, prior summaries, co-failure pairs;
+- :mod:`sim.analysis.compare` — paired (or independent) differences between packages,
+  crossings of the 50 % / 80 % lines, cost against effect.
+"""
+
+from sim.analysis.compare import cost_effect, crossings, differences
+from sim.analysis.sensitivity import (
+    drivers,
+    key_parameters,
+    miss_pairs,
+    parameter_draws,
+    prior_summary,
+)
+from sim.analysis.targets import (
+    at_least,
+    coarsen,
+    fan_data,
+    groups_in_order,
+    histogram,
+    judged_target,
+    rows_in_policy_order,
+)
+
+__all__ = [
+    "at_least",
+    "coarsen",
+    "cost_effect",
+    "crossings",
+    "differences",
+    "drivers",
+    "fan_data",
+    "groups_in_order",
+    "histogram",
+    "judged_target",
+    "key_parameters",
+    "miss_pairs",
+    "parameter_draws",
+    "prior_summary",
+    "rows_in_policy_order",
+]

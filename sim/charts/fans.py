@@ -1,0 +1,205 @@
+"""Fan charts: the 2022 start and the 2023–2025 bands of every target, threshold marked."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import offset_copy
+
+from sim.analysis import (
+    fan_data,
+    rows_in_policy_order,
+)
+from sim.charts import labels as L
+from sim.charts.common import (
+    Pages,
+    axis_num,
+    columns,
+    fit_title,
+)
+from sim.charts.labels import t
+from sim.charts.layout import (
+    CONTENT_TOP,
+    LEFT,
+    RIGHT,
+    Style,
+    footer_text,
+    new_page,
+    note,
+    paginate,
+    styled,
+)
+from sim.results import Result
+
+FANS_PER_PAGE = 12
+
+
+def fan_charts(result: Result, lang: str = "zh") -> Pages:
+    """2022 start → 2023–2025 bands (90 %, 50 %, median) for every target, threshold marked."""
+    with styled(lang, warn=False) as st:
+        lang = st.lang
+        rows = rows_in_policy_order(result, modelled_only=True)
+        figs = []
+        sample_n = int(result.sample.sizes.get("draw", 0)) if result.sample is not None else 0
+        for page in paginate(rows, FANS_PER_PAGE):
+            fig = new_page(t("fans_title", lang), "", footer_text(result, st), st)
+            n_cols, n_rows = 4, 3
+            left, right, top, bottom = LEFT + 0.025, RIGHT, CONTENT_TOP - 0.02, 0.17
+            w = (right - left) / n_cols
+            h = (top - bottom) / n_rows
+            for i, r in enumerate(page):
+                col, row = i % n_cols, i // n_cols
+                rect = (left + col * w + 0.012, top - (row + 1) * h + 0.045, w - 0.05, h - 0.098)
+                ax = fig.add_axes(rect)
+                _fan_panel(ax, result, r, st)
+            _fan_legend(fig, lang)
+            text = L.wrapped(
+                t("fan_note", lang, n=f"{sample_n:,}"), columns(RIGHT - LEFT, 7.5, lang)
+            )
+            note(fig, text, st)
+            figs.append(fig)
+        return figs
+
+
+def _fan_panel(ax: Any, result: Result, r: dict[str, Any], st: Style) -> None:
+    lang = st.lang
+    d = fan_data(result, r)
+    years = d["years"]
+    ok = ~np.isnan(d["q50"])
+    ax.fill_between(years[ok], d["q05"][ok], d["q95"][ok], color=L.FAN_COLOUR, alpha=0.18, lw=0)
+    ax.fill_between(years[ok], d["q25"][ok], d["q75"][ok], color=L.FAN_COLOUR, alpha=0.38, lw=0)
+    ax.plot(years[ok], d["q50"][ok], color=L.FAN_COLOUR, lw=1.4)
+    value, source = d["point_2022"]
+    if source.startswith("observed"):
+        ax.plot([2022], [value], "o", color=L.INK, ms=4.5, zorder=5)
+    elif source and source not in ("start", "not modelled") and not math.isnan(value):
+        ax.plot([2022], [value], "o", mfc="white", mec=L.INK, ms=4.5, mew=1, zorder=5)
+    ty, tv = d["threshold_years"], d["threshold"]
+    if d["kind"] == "growth_average":
+        ax.plot(ty, tv, color=L.THRESHOLD_COLOUR, lw=0.9, ls=(0, (3, 2)), zorder=4)
+    else:
+        x0 = {"level": 2022.0, "cumulative": d["deadline"] - 0.45}.get(d["kind"], ty[0] - 0.25)
+        if d.get("subtitle") == "annualised":
+            x0 = ty[0] - 0.25
+        ax.hlines(
+            tv[0], x0, ty[-1] + 0.25, color=L.THRESHOLD_COLOUR, lw=0.9, ls=(0, (3, 2)), zorder=4
+        )
+    ax.plot([d["deadline"]], [tv[-1]], "D", color=L.THRESHOLD_COLOUR, ms=4, zorder=6)
+    # axes
+    ax.set_xlim(2021.7, 2025.3)
+    ax.set_xticks([2022, 2023, 2024, 2025], ["2022", "23", "24", "25"])
+    ax.tick_params(labelsize=7, length=2, pad=1.5)
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_num(v, lang)))
+    lo = np.nanmin(np.r_[d["q05"][ok], tv])
+    hi = np.nanmax(np.r_[d["q95"][ok], tv])
+    if value is not None and not math.isnan(value):
+        lo, hi = min(lo, value), max(hi, value)
+    span = hi - lo or abs(hi) or 1.0
+    bottom = lo - 0.08 * span
+    if d["kind"] not in ("growth_each_year",) and lo >= 0 and lo < 0.35 * hi:
+        bottom = 0
+    ax.set_ylim(bottom, hi + 0.12 * span)
+    ax.grid(axis="y", color="#e6e6e6", lw=0.5)
+    ax.set_axisbelow(True)
+    title, size = fit_title(st.text(L.target_label(r, lang)), ax, 8.3)
+    ax.set_title(title, fontsize=size, fontweight="bold", loc="left", pad=14, color=L.INK)
+    ax.text(
+        0,
+        1.035,
+        st.text(_fan_subtitle(d, lang)),
+        transform=ax.transAxes,
+        fontsize=6.8,
+        color=L.MUTED,
+        va="bottom",
+    )
+    _status_tag(ax, r)
+
+
+def _status_tag(ax: Any, r: dict[str, Any]) -> None:
+    """P(met) at the top right of a panel, after a square in the status colour."""
+    ax.text(1.0, 1.035, L.pct(r["p_met"], 1), transform=ax.transAxes, fontsize=7.5,
+            fontweight="bold", color=L.INK, ha="right", va="bottom")  # fmt: skip
+    shifted = offset_copy(ax.transAxes, fig=ax.figure, x=-33, units="points")
+    ax.text(1.0, 1.035, "■", transform=shifted, fontsize=8, ha="right", va="bottom",
+            color=L.STATUS_COLOURS.get(r["status"], L.MUTED))  # fmt: skip
+
+
+def _fan_subtitle(d: dict[str, Any], lang: str) -> str:
+    kind = d["kind"]
+    unit = d["unit"]
+    if unit == "multiple":
+        sub = t("fan_sub_growth_average", lang, x=f"{d['multiple']:.2f}")
+        return sub
+    if d.get("subtitle") == "annualised":
+        sub = (
+            "annual flow vs. target ÷ years"
+            if lang == "en"
+            else "年度值对比年均所需（累计目标÷年数）"
+        )
+    else:
+        sub = t(f"fan_sub_{kind}", lang, y=d["deadline"])
+    u = L.unit_name(unit, lang)
+    return f"{sub}（{u}）" if lang == "zh" and u else (f"{sub} ({u})" if u else sub)
+
+
+def _fan_legend(fig: Figure, lang: str) -> None:
+    handles = [
+        Patch(facecolor=L.FAN_COLOUR, alpha=0.18, label=t("fan_legend_90", lang)),
+        Patch(facecolor=L.FAN_COLOUR, alpha=0.45, label=t("fan_legend_50", lang)),
+        Line2D([], [], color=L.FAN_COLOUR, lw=1.4, label=t("fan_legend_median", lang)),
+        Line2D([], [], marker="o", color=L.INK, lw=0, ms=4.5, label=t("fan_legend_observed", lang)),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            mfc="white",
+            mec=L.INK,
+            lw=0,
+            ms=4.5,
+            label=t("fan_legend_estimated", lang),
+        ),
+        Line2D(
+            [],
+            [],
+            color=L.THRESHOLD_COLOUR,
+            lw=0.9,
+            ls=(0, (3, 2)),
+            marker="D",
+            ms=4,
+            label=t("fan_legend_threshold", lang),
+        ),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(LEFT, 0.105),
+        ncol=6,
+        fontsize=8,
+        handlelength=2.0,
+        columnspacing=1.6,
+        borderaxespad=0,
+    )
+
+
+def fan_figure(result: Result, target_id: str, lang: str = "zh") -> Figure:
+    """The fan chart of one target at a readable size (2022 start → 2023–2025 bands)."""
+    rows = {r["target_id"]: r for r in rows_in_policy_order(result, modelled_only=True)}
+    if target_id not in rows:
+        raise KeyError(f"{target_id!r} is not a modelled target of this result; "
+                       f"choose one of {', '.join(rows)}")  # fmt: skip
+    with styled(lang, warn=False) as st:
+        fig = Figure(figsize=(5.5, 3.6))
+        # the panel draws its title and subtitle above the axes: leave room for them
+        ax = fig.add_axes((0.11, 0.1, 0.85, 0.7))
+        _fan_panel(ax, result, rows[target_id], st)
+        # the panel's title padding is tuned for the small multiples of the pack
+        ax.set_title(ax.get_title(loc="left"), loc="left", pad=24, fontsize=10,
+                     fontweight="bold")  # fmt: skip
+        return fig

@@ -1,0 +1,257 @@
+"""Building a :class:`~sim.results.container.Result` from the engine's integer counts.
+
+Every number here comes from counts the reduction kept (hits, histograms, co-failures,
+paired gains and losses); the statistics are those of :mod:`sim.results.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim._version import __version__
+from sim.catalogue import indicators, observed
+from sim.plan import Plan
+from sim.reduction import Accumulator
+from sim.results.container import Result
+from sim.results.stats import (
+    QUANTILES,
+    paired_difference,
+    proportion_se,
+    status_of,
+    wilson,
+)
+from sim.results.store import FORMAT_VERSION
+from sim.scenario import Scenario
+from sim.targets import groups, targets
+
+
+def build_result(
+    scenario: Scenario, acc: Accumulator, plan: Plan, timings: dict[str, float]
+) -> Result:
+    """Turn one scenario's counts into tables."""
+    n = acc.draws
+    years = acc.years
+    rows = []
+    modelled_index = {tid: j for j, tid in enumerate(acc.modelled)}
+    for tid, base_target in targets().items():
+        t = acc.targets.get(tid, base_target)
+        row: dict[str, Any] = {
+            "target_id": tid,
+            "name_zh": t.name_zh,
+            "name_en": t.name_en,
+            "group": t.group,
+            "clause": t.clause,
+            "kind": t.kind,
+            "reading": t.reading or "literal",
+            "indicator": t.indicator,
+            "threshold": t.threshold,
+            "unit": t.unit,
+            "deadline": t.deadline,
+        }
+        row.update(_value_2022(t.indicator, acc))
+        if tid in modelled_index:
+            j = modelled_index[tid]
+            hits = int(acc.met[j])
+            p = hits / n
+            grid = acc.edges.targets[tid]
+            lo, hi = wilson(hits, n)
+            row.update(
+                p_met=p,
+                mc_se=proportion_se(p, n),
+                wilson_lo=lo,
+                wilson_hi=hi,
+                judged_q10=grid.quantile(acc.judged[tid], 0.10),
+                judged_median=grid.quantile(acc.judged[tid], 0.50),
+                judged_q90=grid.quantile(acc.judged[tid], 0.90),
+                status=status_of(p),
+            )
+        else:
+            row.update(
+                p_met=math.nan, mc_se=math.nan, wilson_lo=math.nan, wilson_hi=math.nan,
+                judged_q10=math.nan, judged_median=math.nan, judged_q90=math.nan,
+                status="qualitative" if not t.quantitative else "not_modelled",
+            )  # fmt: skip
+        rows.append(row)
+    attainment = pd.DataFrame(rows)
+    return Result(
+        scenario=scenario,
+        attainment=attainment,
+        joint=_joint(acc),
+        groups=_groups(acc),
+        cofailure=_cofailure(acc),
+        n_met=pd.DataFrame(
+            {"targets_met": np.arange(len(acc.n_met)), "probability": acc.n_met / n}
+        ),
+        trajectories=_trajectories(acc, years),
+        distributions=_distributions(acc),
+        sample=_sample(acc, years),
+        manifest=_manifest(scenario, acc, plan, timings),
+        comparison=None,
+    )
+
+
+def _value_2022(indicator: str | None, acc: Accumulator) -> dict[str, Any]:
+    """The indicator's 2022 value: observed if published, else the model's start median."""
+    if indicator is None:
+        return {"value_2022": math.nan, "value_2022_source": "no indicator (qualitative)"}
+    obs = observed(indicator, 2022)
+    if obs is not None:
+        return {"value_2022": obs.value, "value_2022_source": f"observed ({obs.status})"}
+    if indicator in acc.series and 2022 in acc.years:
+        j = acc.years.index(2022)
+        grid = acc.edges.series[indicator][j]
+        return {"value_2022": grid.quantile(acc.series[indicator][j], 0.5),
+                "value_2022_source": "model prior (median)"}  # fmt: skip
+    return {"value_2022": math.nan, "value_2022_source": "not modelled"}
+
+
+def _joint(acc: Accumulator) -> pd.DataFrame:
+    n = acc.draws
+    p_all = acc.all_met / n
+    p = acc.met / n
+    expected = float(p.sum())
+    k = np.arange(len(acc.n_met))
+    var_count = float((acc.n_met / n) @ (k - expected) ** 2)
+    rows = {
+        "all_targets": (p_all, proportion_se(p_all, n)),
+        "expected_number_met": (expected, math.sqrt(var_count / n)),
+        "number_of_targets_modelled": (float(len(acc.modelled)), 0.0),
+        "smallest_single_p": (float(p.min()) if len(p) else math.nan, 0.0),
+    }
+    return pd.DataFrame(
+        [{"measure": key, "p": v, "mc_se": se} for key, (v, se) in rows.items()]
+    ).set_index("measure")
+
+
+def _groups(acc: Accumulator) -> pd.DataFrame:
+    n = acc.draws
+    out = []
+    for g, hits in acc.group_all_met.items():
+        members = [t for t in acc.modelled if acc.targets[t].group == g]
+        p = hits / n
+        out.append({"group": g, "name_zh": groups()[g].name_zh, "name_en": groups()[g].name_en,
+                    "targets": len(members), "p_all_met": p,
+                    "mc_se": proportion_se(p, n)})  # fmt: skip
+    return pd.DataFrame(out)
+
+
+def _cofailure(acc: Accumulator) -> pd.DataFrame:
+    """P(both targets missed) for every pair of modelled targets."""
+    return pd.DataFrame(
+        acc.cofail / acc.draws, index=list(acc.modelled), columns=list(acc.modelled)
+    ).rename_axis("target_id")
+
+
+def _trajectories(acc: Accumulator, years: tuple[int, ...]) -> pd.DataFrame:
+    inds = indicators()
+    rows = []
+    for name, counts in acc.series.items():
+        info = inds.get(name)
+        for j, year in enumerate(years):
+            grid = acc.edges.series[name][j]
+            c = counts[j, : grid.bins + 2]
+            row = {
+                "indicator": name,
+                "name_zh": info.name_zh if info else name,
+                "name_en": info.name_en if info else name,
+                "unit": info.unit if info else "",
+                "year": year,
+                "mean": grid.mean(c),
+            }
+            row.update({f"q{round(q * 100):02d}": grid.quantile(c, q) for q in QUANTILES})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _distributions(acc: Accumulator) -> pd.DataFrame:
+    """Histogram of every target's judged value (non-empty bins), for charts."""
+    rows = []
+    for tid in acc.modelled:
+        grid = acc.edges.targets[tid]
+        counts = acc.judged[tid]
+        for i in np.flatnonzero(counts):
+            lo = -math.inf if i == 0 else grid.lo + (i - 1) * grid.width
+            hi = math.inf if i == grid.bins + 1 else grid.lo + i * grid.width
+            rows.append({"target_id": tid, "bin_lo": lo, "bin_hi": hi,
+                         "probability": counts[i] / acc.draws})  # fmt: skip
+    return pd.DataFrame(rows, columns=["target_id", "bin_lo", "bin_hi", "probability"])
+
+
+def _sample(acc: Accumulator, years: tuple[int, ...]):
+    import xarray as xr
+
+    names = list(acc.sample)
+    size = acc.sample_size
+    values = np.stack([acc.sample[name][:size] for name in names], axis=2)
+    inds = indicators()
+    ds = xr.Dataset(
+        {"value": (("draw", "year", "indicator"), values)},
+        coords={
+            "draw": np.arange(size),
+            "year": list(years),
+            "indicator": names,
+            "name_zh": ("indicator", [inds[i].name_zh if i in inds else i for i in names]),
+            "name_en": ("indicator", [inds[i].name_en if i in inds else i for i in names]),
+            "unit": ("indicator", [inds[i].unit if i in inds else "" for i in names]),
+        },
+        attrs={"description": "whole trajectories of the first draws of the run"},
+    )
+    return ds
+
+
+def _manifest(
+    scenario: Scenario, acc: Accumulator, plan: Plan, timings: dict[str, float]
+) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "sim_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario": scenario.spec(),
+        "scenario_levers": dict(scenario.levers),
+        "scenario_hash": scenario.hash(),
+        "scenario_source": scenario.source,
+        "annual_cost_wan": scenario.annual_cost_wan(),
+        "seed": plan.seed,
+        "draws": acc.draws,
+        "chunk_size": plan.chunk_size,
+        "sample_draws": min(plan.sample_size, acc.draws),
+        "years": list(acc.years),
+        "targets_modelled": list(acc.modelled),
+        "targets_not_modelled": [t for t in acc.targets if t not in acc.modelled],
+        "timings_seconds": timings,
+        "versions": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+        },
+    }
+
+
+def add_comparison(results: list[Result], accs: list[Accumulator]) -> None:
+    """Attach paired differences against the first scenario to every other result."""
+    ref = results[0]
+    ref_p = ref.attainment.set_index("target_id")["p_met"]
+    for res, acc in zip(results[1:], accs[1:], strict=True):
+        n = acc.draws
+        rows = []
+        for j, tid in enumerate(acc.modelled):
+            gain, loss = int(acc.pair_gain[j]), int(acc.pair_loss[j])  # type: ignore[index]
+            diff, se = paired_difference(gain, loss, n)
+            p = float(res.attainment.set_index("target_id").loc[tid, "p_met"])
+            rows.append({"target_id": tid, "reference": ref.scenario.name,
+                         "p_reference": float(ref_p[tid]), "p_scenario": p,
+                         "difference": diff, "difference_se": se})  # fmt: skip
+        diff, se = paired_difference(*acc.pair_all, n)
+        rows.append({"target_id": "all_targets", "reference": ref.scenario.name,
+                     "p_reference": ref.p_all, "p_scenario": res.p_all,
+                     "difference": diff, "difference_se": se})  # fmt: skip
+        res.comparison = pd.DataFrame(rows).assign(
+            cost_reference_wan=ref.scenario.annual_cost_wan(),
+            cost_scenario_wan=res.scenario.annual_cost_wan(),
+        )
