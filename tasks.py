@@ -75,11 +75,12 @@ def run(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    """Lint, then run the full test suite (notebooks included)."""
+    """Lint and type-check, then run the full test suite (notebooks included)."""
     setup()
     env = {**os.environ, "MPLBACKEND": "Agg"}
     _sh(BIN / "ruff", "check", ".", env=env)
     _sh(BIN / "ruff", "format", "--check", ".", env=env)
+    _sh(BIN / "mypy", env=env)  # files and settings: [tool.mypy] in pyproject.toml
     _sh(BIN / "python", "-m", "pytest", *args, env=env)
 
 

@@ -257,6 +257,8 @@ def print_attainment(result: Result) -> None:
 
 def print_comparison(result: Result) -> None:
     """Paired differences against the reference scenario, largest moves first."""
+    if result.comparison is None:
+        return
     cmp = result.comparison.copy()
     cmp = cmp.reindex(cmp["difference"].abs().sort_values(ascending=False).index)
     ref = cmp["reference"].iloc[0]
@@ -328,14 +330,16 @@ def run_cmd(
             jobs=jobs,
             on_progress=lambda done, _: progress.update(task, completed=done),
         )
+    folders = []
     for result in results:
         folder = result.save(out_dir / result.scenario.name)
+        folders.append(folder)
         if not quiet:
             print_attainment(result)
         rate = result.manifest["timings_seconds"]["draws_per_second"]
         out.print(f"saved {folder}/ ({rate:,.0f} draws/s)", highlight=False)
     if charts:
-        packs = [([r], r.path / "charts") for r in results]
+        packs = [([r], f / "charts") for r, f in zip(results, folders, strict=True)]
         if len(results) > 1:
             packs.append((results, out_dir / ("compare_" + "_vs_".join(names))))
         for group, folder in packs:
@@ -384,7 +388,7 @@ def report_cmd(
             raise SimError(f"--out: {out_file} should be a .pdf file")
         _draw(results, out_file.parent, lang.value, pdf_name=out_file.name, png=False)
     elif len(results) == 1:
-        _draw(results, results[0].path / "charts", lang.value)
+        _draw(results, folders[0] / "charts", lang.value)
     else:
         names = [r.scenario.name for r in results]
         _draw(results, folders[0].parent / ("compare_" + "_vs_".join(names)), lang.value)

@@ -223,7 +223,8 @@ def run_plan(
     done = first[1]
     if on_progress:
         on_progress(done, plan.draws)
-    blocks = [_Block(plan, tuple(map(tuple, b)), edges) for b in _blocks(rest, jobs)]
+    blocks = [_Block(plan, tuple((int(c), int(n)) for c, n in b), edges)
+              for b in _blocks(rest, jobs)]  # fmt: skip
     own_pool = None
     if executor is None and jobs > 1 and blocks:
         own_pool = executor = ProcessPoolExecutor(max_workers=jobs)

@@ -146,6 +146,10 @@ def pilot_edges(plan: Plan, scenario: Scenario, series: dict[str, np.ndarray]) -
     return Edges(judged, per_year)
 
 
+def _no_counts(*shape: int) -> np.ndarray:
+    return np.zeros(shape, dtype=np.int64)
+
+
 @dataclass
 class Accumulator:
     """Integer counts of one scenario over the chunks reduced so far."""
@@ -155,12 +159,12 @@ class Accumulator:
     modelled: tuple[str, ...]  # target ids whose indicator some component produces
     edges: Edges
     draws: int = 0
-    met: np.ndarray = field(default=None)  # type: ignore[assignment]
+    met: np.ndarray = field(default_factory=lambda: _no_counts(0))  # hits per target
     judged: dict[str, np.ndarray] = field(default_factory=dict)
-    n_met: np.ndarray = field(default=None)  # type: ignore[assignment]
+    n_met: np.ndarray = field(default_factory=lambda: _no_counts(0))  # draws by number met
     all_met: int = 0
     group_all_met: dict[str, int] = field(default_factory=dict)
-    cofail: np.ndarray = field(default=None)  # type: ignore[assignment]
+    cofail: np.ndarray = field(default_factory=lambda: _no_counts(0, 0))  # both missed
     series: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (years, bins+2)
     sample: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (capacity, years)
     sample_size: int = 0  # draws kept so far
@@ -198,6 +202,7 @@ class Accumulator:
         met = np.empty((n, len(self.modelled)), dtype=bool)
         for j, tid in enumerate(self.modelled):
             t = self.targets[tid]
+            assert t.indicator is not None  # modelled targets are quantitative
             value = t.judged_value(series[t.indicator], self.years)
             met[:, j] = value >= t.threshold
             self.judged[tid] += self.edges.targets[tid].counts(value)
@@ -249,20 +254,20 @@ class Accumulator:
         self.met += other.met
         self.n_met += other.n_met
         self.all_met += other.all_met
-        for g, c in other.group_all_met.items():
-            self.group_all_met[g] += c
+        for g, hits in other.group_all_met.items():
+            self.group_all_met[g] += hits
         self.cofail += other.cofail
-        for tid, c in other.judged.items():
-            self.judged[tid] += c
-        for name, c in other.series.items():
-            self.series[name] += c
+        for tid, counts in other.judged.items():
+            self.judged[tid] += counts
+        for name, counts in other.series.items():
+            self.series[name] += counts
         if other.sample_size:
             for name, values in other.sample.items():
                 mask = ~np.isnan(values[:, 0])
                 self.sample[name][mask] = values[mask]
             self.sample_size = max(self.sample_size, other.sample_size)
-        if other.pair_gain is not None:
-            if self.pair_gain is None:
+        if other.pair_gain is not None and other.pair_loss is not None:
+            if self.pair_gain is None or self.pair_loss is None:
                 self.pair_gain = np.zeros_like(other.pair_gain)
                 self.pair_loss = np.zeros_like(other.pair_loss)
             self.pair_gain += other.pair_gain

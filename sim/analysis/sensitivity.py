@@ -85,7 +85,7 @@ def key_parameters(result: Result) -> list[dict[str, Any]]:
                 continue
             drives.setdefault(pid, []).append(r["target_id"])
             best[pid] = min(best.get(pid, position), position)
-    out = [
+    out: list[dict[str, Any]] = [
         {"id": pid, "prior": priors[pid], "targets": tids, "rank": best[pid], "_seen": i,
          "sourced": priors[pid].basis.startswith("source:")}
         for i, (pid, tids) in enumerate(drives.items())

@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.catalogue import indicators
 from sim.charts import labels as L
 from sim.charts.labels import t
 from sim.charts.layout import Column, Style, run_date
+from sim.levers import levers
 from sim.results import Result
 from sim.results.stats import STATUSES, wilson
 
@@ -38,14 +40,14 @@ def p_all_text(result: Result, lang: str) -> tuple[str, str]:
 
 
 def indicator_unit(indicator: str | None) -> str:
-    from sim.catalogue import indicators
+    """The catalogue unit of an indicator ("" for none or an unknown id)."""
 
     info = indicators().get(indicator or "")
     return info.unit if info else ""
 
 
 def lever_change_lines(result: Result, lang: str) -> list[str]:
-    from sim.levers import levers
+    """One line per lever the scenario changed: name, status quo → setting, unit, factor."""
 
     out = []
     for lid, value in result.scenario.changed_levers.items():
@@ -74,6 +76,7 @@ def fit_title(text: str, ax: Any, size: float, extra: float = 0.0) -> tuple[str,
 
 
 def axis_num(v: float, lang: str) -> str:
+    """A tick label: 万 or k for large numbers, no decimals unless needed."""
     a = abs(v)
     if a >= 10000:
         return f"{v / 10000:g}万" if lang == "zh" else f"{v / 1000:g}k"
@@ -83,6 +86,7 @@ def axis_num(v: float, lang: str) -> str:
 
 
 def column_fracs(cols: list[Column], total_width: float) -> list[float]:
+    """Widths of table columns as fractions of the page, in proportion to their weights."""
     s = sum(c.width for c in cols)
     return [total_width * c.width / s for c in cols]
 
@@ -94,6 +98,7 @@ def status_counts(result: Result) -> dict[str, int]:
 
 
 def comparison_footer(results: Sequence[Result], st: Style) -> str:
+    """Left footer of a comparison page: the packages, draws, seed and run date."""
     lang = st.lang
     names = " / ".join(L.scenario_name(r.scenario.name, lang) for r in results)
     m = results[0].manifest
@@ -110,10 +115,12 @@ def comparison_footer(results: Sequence[Result], st: Style) -> str:
 
 
 def package_colour(i: int) -> str:
+    """The colour of package ``i`` of a comparison (0 is the reference)."""
     return L.SCENARIO_COLOURS[i % len(L.SCENARIO_COLOURS)]
 
 
 def package_marker(i: int) -> str:
+    """The marker of package ``i`` of a comparison."""
     return L.SCENARIO_MARKERS[i % len(L.SCENARIO_MARKERS)]
 
 
@@ -131,6 +138,7 @@ def marker_style(i: int, size: float) -> dict[str, Any]:
 
 
 def all_paired(diffs: dict[str, pd.DataFrame]) -> bool:
+    """Whether every difference came from one joint run (common random numbers)."""
     return all(bool(df["paired"].all()) for df in diffs.values())
 
 

@@ -191,12 +191,12 @@ def _group_table(fig: Figure, results: Sequence[Result], st: Style, top: float) 
     rows = []
     for g, members in groups:
         cells = [Cell(f"{L.group_name(g, lang)}{t('group_targets', lang, n=len(members))}")]
-        base = None
+        base = 0.0
         for i, p in enumerate(per):
             e = sum(float(p[m["target_id"]]["p_met"]) for m in members if m["target_id"] in p)
             base = e if i == 0 else base
             text = f"{e:.2f}"
-            if i and base is not None and abs(e - base) >= 0.005:
+            if i and abs(e - base) >= 0.005:
                 text += f"（{e - base:+.2f}）" if lang == "zh" else f" ({e - base:+.2f})"
             cells.append(
                 Cell(text.replace("-", "−"), weight="bold" if i and e - base >= 0.1 else "normal")

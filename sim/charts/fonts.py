@@ -188,5 +188,5 @@ def chart_style(font: CJKFont | None) -> Iterator[None]:
     """Enter the chart style for building and saving figures; restores everything on exit."""
     import matplotlib
 
-    with matplotlib.rc_context(rc_params(font)):
+    with matplotlib.rc_context(rc_params(font)):  # type: ignore[arg-type]  # keys checked at run
         yield

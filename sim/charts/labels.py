@@ -954,7 +954,7 @@ def _columns_of(token: str) -> float:
     return total
 
 
-def wrap(text: str, columns: int, max_lines: int | None = None) -> list[str]:
+def wrap(text: str, columns: int, max_lines: int | None = None) -> list[str]:  # noqa: C901 - one pass of line-breaking rules (CJK punctuation, Latin words, overlong words); splitting it would scatter them
     """Wrap mixed Chinese/English text to ``columns`` half-em columns (a CJK character is 2).
 
     Latin words are kept whole (broken only when longer than a line); Chinese breaks between

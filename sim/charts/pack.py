@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,9 @@ class PackReport:
 
 def figures(results: Sequence[Any], lang: str = "zh") -> list[tuple[str, Any]]:
     """(page name, Figure) for the pack of ``results``; build and save them in :func:`styled`."""
+    registry: list[tuple[str, Callable[[Sequence[Any], str], list[Any]]]]
     if len(results) == 1:
-        registry = [(name, lambda rs, lg, f=f: f(rs[0], lg)) for name, f in SCENARIO_PAGES]
+        registry = [(name, _of_first(f)) for name, f in SCENARIO_PAGES]
     else:
         registry = list(COMPARISON_PAGES)
     out: list[tuple[str, Any]] = []
@@ -57,6 +58,11 @@ def figures(results: Sequence[Any], lang: str = "zh") -> list[tuple[str, Any]]:
         for i, fig in enumerate(figs):
             out.append((f"{name}_{i + 1}" if len(figs) > 1 else name, fig))
     return out
+
+
+def _of_first(page: Callable[[Any, str], list[Any]]) -> Callable[[Sequence[Any], str], list[Any]]:
+    """A scenario page as a function of the list of results (it draws the first)."""
+    return lambda results, lang: page(results[0], lang)
 
 
 def build_pack(
