@@ -303,33 +303,13 @@ def run_cmd(
     Several scenarios run on shared draws: each gets its own folder and pack, and a comparison
     pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from sim.runner import run_many
     from sim.scenario import load_scenario
 
     loaded = [load_scenario(p) for p in scenarios]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SimError(f"scenario names must differ (they name result folders): {names}")
-    total = draws or loaded[0].draws
-    with Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} draws"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=total < 200_000,
-    ) as progress:
-        task = progress.add_task("run", total=total)
-        results = run_many(
-            loaded,
-            draws=draws,
-            seed=seed,
-            jobs=jobs,
-            on_progress=lambda done, _: progress.update(task, completed=done),
-        )
+    results = _run_with_progress(loaded, draws, seed, jobs)
     folders = []
     for result in results:
         folder = result.save(out_dir / result.scenario.name)
@@ -344,6 +324,34 @@ def run_cmd(
             packs.append((results, out_dir / ("compare_" + "_vs_".join(names))))
         for group, folder in packs:
             _draw(group, folder, lang.value)
+
+
+def _run_with_progress(
+    scenarios: list[Any], draws: int | None, seed: int | None, jobs: int
+) -> list[Result]:
+    """Run scenarios on shared draws, with a progress bar on stderr for long runs."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.runner import run_many
+
+    total = draws or scenarios[0].draws
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} draws"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=total < 200_000,
+    ) as progress:
+        task = progress.add_task("run", total=total)
+        return run_many(
+            scenarios,
+            draws=draws,
+            seed=seed,
+            jobs=jobs,
+            on_progress=lambda done, _: progress.update(task, completed=done),
+        )
 
 
 def _draw(

@@ -28,6 +28,7 @@ certifications set to the observed 114. Parameters: ``sim/catalogue/parameters/f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,20 +90,8 @@ def advance(
     )
     registered = negative_binomial(ctx.rng("registrations"), mean_r, p["firms.sme_dispersion"])
     # 3. attracted projects, and when the certifications they will bring fall due
-    if projects is None:
-        mean_p = (
-            project_mean
-            * effects["scitech_projects_attracted"]
-            * mean_one_shock(p["firms.project_shock_loading"], z)
-        )
-        attracted = negative_binomial(ctx.rng("projects"), mean_p, p["firms.project_dispersion"])
-    else:
-        attracted = np.full(ctx.n, projects, dtype=np.int64)
-    rng_conv = ctx.rng("conversions")
-    converting = rng_conv.binomial(attracted, p["firms.project_conversion"])
-    next_year = rng_conv.binomial(converting, 0.5)
+    attracted, new_pending = _projects(ctx, pending, project_mean, z, effects, projects)
     from_projects = pending[:, 0]
-    new_pending = np.stack([pending[:, 1] + next_year, converting - next_year], axis=1)
     # 4. new certifications from registered SMEs
     apply_p = np.minimum(apply_share * effects["hightech_certified_new"], 1.0)
     applications = ctx.rng("applications").binomial(registered, apply_p)
@@ -129,6 +118,32 @@ def advance(
         renewed,
         exits,
     )
+
+
+def _projects(
+    ctx: Context,
+    pending: np.ndarray,
+    project_mean: np.ndarray,
+    z: np.ndarray,
+    effects: dict[str, np.ndarray],
+    observed: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 3: projects attracted (or the observed count) and the certifications they bring,
+    half due next year and half the year after; returns (attracted, new pending)."""
+    p = ctx.params
+    if observed is None:
+        mean_p = (
+            project_mean
+            * effects["scitech_projects_attracted"]
+            * mean_one_shock(p["firms.project_shock_loading"], z)
+        )
+        attracted = negative_binomial(ctx.rng("projects"), mean_p, p["firms.project_dispersion"])
+    else:
+        attracted = np.full(ctx.n, observed, dtype=np.int64)
+    rng_conv = ctx.rng("conversions")
+    converting = rng_conv.binomial(attracted, p["firms.project_conversion"])
+    next_year = rng_conv.binomial(converting, 0.5)
+    return attracted, np.stack([pending[:, 1] + next_year, converting - next_year], axis=1)
 
 
 def _no_effects(n: int) -> dict[str, np.ndarray]:
@@ -159,6 +174,21 @@ def _stock_2020(ctx: Context) -> np.ndarray:
     return np.stack([*parts, rest, *padding], axis=1).astype(np.int64)
 
 
+def _apply_share(
+    p: Mapping[str, np.ndarray], projects_2020: np.ndarray, projects_2021: np.ndarray
+) -> np.ndarray:
+    """The share of registered SMEs that apply for certification, calibrated per draw.
+
+    Set so that the expected certifications of 2022 equal the rate behind the observed 114,
+    given the drawn pass rate and registrations (the status quo reproduces the pre-2023
+    flow). Expected project certifications due in 2022: half the conversions of 2020's and
+    of 2021's projects. The share may exceed 1 in a few draws; min(1, a·E) applies at use.
+    """
+    expected = p["firms.project_conversion"] * (projects_2020 + projects_2021) / 2
+    from_smes = p["firms.new_cert_rate_2022"] - expected
+    return np.maximum(from_smes / (p["firms.pass_rate"] * p["firms.sme_registrations_2022"]), 0.0)
+
+
 def init(state: State, ctx: Context) -> Updates:
     """End-of-start-year state: cohorts, pending conversions, rates and pools."""
     p = ctx.params
@@ -174,15 +204,7 @@ def init(state: State, ctx: Context) -> Updates:
         np.stack([earlier_projects, earlier_projects / 2], axis=1)
         * p["firms.project_conversion"][:, None]
     )
-    # Calibration: the share of registered SMEs that apply is set per draw so that the
-    # expected certifications of 2022 equal the rate behind the observed 114, given the
-    # drawn pass rate and registrations (status quo reproduces the pre-2023 flow).
-    # Expected project certifications due in 2022: half the conversions of 2020's and of
-    # 2021's projects. The share may exceed 1 in a few draws; min(1, a·E) applies at use.
-    projects_2021 = project_2022 / (1 + project_trend)
-    expected = p["firms.project_conversion"] * (earlier_projects + projects_2021) / 2
-    from_smes = p["firms.new_cert_rate_2022"] - expected
-    apply_share = np.maximum(from_smes / (p["firms.pass_rate"] * sme_2022), 0.0)
+    apply_share = _apply_share(p, earlier_projects, project_2022 / (1 + project_trend))
     cohorts = _stock_2020(ctx)
     # The pipeline from the December-2020 stock to the start year, with the observed flows.
     history = ctx.rng("history_shock")

@@ -28,7 +28,7 @@ from sim.results.stats import (
 )
 from sim.results.store import FORMAT_VERSION
 from sim.scenario import Scenario
-from sim.targets import groups, targets
+from sim.targets import Target, groups, targets
 
 
 def build_result(
@@ -37,51 +37,14 @@ def build_result(
     """Turn one scenario's counts into tables."""
     n = acc.draws
     years = acc.years
-    rows = []
     modelled_index = {tid: j for j, tid in enumerate(acc.modelled)}
-    for tid, base_target in targets().items():
-        t = acc.targets.get(tid, base_target)
-        row: dict[str, Any] = {
-            "target_id": tid,
-            "name_zh": t.name_zh,
-            "name_en": t.name_en,
-            "group": t.group,
-            "clause": t.clause,
-            "kind": t.kind,
-            "reading": t.reading or "literal",
-            "indicator": t.indicator,
-            "threshold": t.threshold,
-            "unit": t.unit,
-            "deadline": t.deadline,
-        }
-        row.update(_value_2022(t.indicator, acc))
-        if tid in modelled_index:
-            j = modelled_index[tid]
-            hits = int(acc.met[j])
-            p = hits / n
-            grid = acc.edges.targets[tid]
-            lo, hi = wilson(hits, n)
-            row.update(
-                p_met=p,
-                mc_se=proportion_se(p, n),
-                wilson_lo=lo,
-                wilson_hi=hi,
-                judged_q10=grid.quantile(acc.judged[tid], 0.10),
-                judged_median=grid.quantile(acc.judged[tid], 0.50),
-                judged_q90=grid.quantile(acc.judged[tid], 0.90),
-                status=status_of(p),
-            )
-        else:
-            row.update(
-                p_met=math.nan, mc_se=math.nan, wilson_lo=math.nan, wilson_hi=math.nan,
-                judged_q10=math.nan, judged_median=math.nan, judged_q90=math.nan,
-                status="qualitative" if not t.quantitative else "not_modelled",
-            )  # fmt: skip
-        rows.append(row)
-    attainment = pd.DataFrame(rows)
+    rows = [
+        _attainment_row(acc.targets.get(tid, base), acc, modelled_index.get(tid))
+        for tid, base in targets().items()
+    ]
     return Result(
         scenario=scenario,
-        attainment=attainment,
+        attainment=pd.DataFrame(rows),
         joint=_joint(acc),
         groups=_groups(acc),
         cofailure=_cofailure(acc),
@@ -94,6 +57,35 @@ def build_result(
         manifest=_manifest(scenario, acc, plan, timings),
         comparison=None,
     )
+
+
+def _attainment_row(t: Target, acc: Accumulator, j: int | None) -> dict[str, Any]:
+    """One row of the attainment table; ``j`` is the target's column among those modelled."""
+    row: dict[str, Any] = {
+        "target_id": t.id, "name_zh": t.name_zh, "name_en": t.name_en, "group": t.group,
+        "clause": t.clause, "kind": t.kind, "reading": t.reading or "literal",
+        "indicator": t.indicator, "threshold": t.threshold, "unit": t.unit,
+        "deadline": t.deadline,
+    }  # fmt: skip
+    row.update(_value_2022(t.indicator, acc))
+    if j is None:
+        row.update(
+            p_met=math.nan, mc_se=math.nan, wilson_lo=math.nan, wilson_hi=math.nan,
+            judged_q10=math.nan, judged_median=math.nan, judged_q90=math.nan,
+            status="qualitative" if not t.quantitative else "not_modelled",
+        )  # fmt: skip
+        return row
+    n = acc.draws
+    hits = int(acc.met[j])
+    p = hits / n
+    grid, counts = acc.edges.targets[t.id], acc.judged[t.id]
+    lo, hi = wilson(hits, n)
+    row.update(
+        p_met=p, mc_se=proportion_se(p, n), wilson_lo=lo, wilson_hi=hi,
+        judged_q10=grid.quantile(counts, 0.10), judged_median=grid.quantile(counts, 0.50),
+        judged_q90=grid.quantile(counts, 0.90), status=status_of(p),
+    )  # fmt: skip
+    return row
 
 
 def _value_2022(indicator: str | None, acc: Accumulator) -> dict[str, Any]:
