@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.catalogue import cached, catalogue_dir, indicators, load_entries
+from sim.catalogue import cached, catalogue_dir, indicators, load_entries, unit_problem
 from sim.errors import CatalogueError, Problem
 from sim.validation import line_of, read_toml
 
@@ -191,6 +191,11 @@ def targets() -> dict[str, Target]:
                 t.with_reading(name)
             except ValueError as exc:
                 flag(f"{where}.readings.{name}", str(exc))
+        used = [(f"{where}.unit", t.unit)]
+        used += [(f"{where}.readings.{n}.unit", r.unit) for n, r in t.readings.items()]
+        for key, unit in used:
+            if unit is not None and (p := unit_problem(key, unit, lines)) is not None:
+                problems.append(p)
     if problems:
         raise CatalogueError(str(path), problems)
     return loaded

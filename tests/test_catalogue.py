@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from sim.catalogue import indicators, observations, observed
+from sim.catalogue import PACKAGED_DIR, indicators, observations, observed, units, use_catalogue
+from sim.errors import CatalogueError
 from sim.levers import levers
 from sim.models import components, produced_indicators
 from sim.targets import QUANTITATIVE_KINDS, groups, quantitative_targets, targets
@@ -149,3 +152,63 @@ def test_every_parameter_and_component_is_documented() -> None:
     assert not missing, f"docs/model.md does not mention {missing}"
     for component in components():
         assert f"`sim/models/{component.name}.py`" in doc, component.name
+
+
+# ---------------------------------------------------------------- display names and units
+
+
+def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> tuple[Path, int]:
+    """A copy of the packaged catalogue with the first ``old`` of ``file`` replaced by ``new``;
+    returns the folder and the line of the change."""
+    folder = tmp_path / "catalogue"
+    if not folder.exists():
+        shutil.copytree(PACKAGED_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {file}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder, text[: text.index(old)].count("\n") + 1
+
+
+def catalogue_error(folder: Path, load: Callable[[], object]) -> str:
+    """The message of the CatalogueError ``load`` raises on the catalogue in ``folder``."""
+    with use_catalogue(folder), pytest.raises(CatalogueError) as caught:
+        load()
+    return str(caught.value)
+
+
+def test_every_unit_used_is_in_the_units_table() -> None:
+    known = units()
+    assert all(u.zh and u.en for u in known.values())
+    used = {ind.unit for ind in indicators().values()}
+    for t in targets().values():
+        used |= {t.unit} | {r.unit for r in t.readings.values()}
+    assert used - {None} <= set(known)
+
+
+def test_an_unknown_indicator_unit_is_named_with_file_key_and_line(tmp_path: Path) -> None:
+    folder, line = broken_copy(
+        tmp_path, "indicators.toml", 'unit = "10k_persons"', 'unit = "10k_person"'
+    )
+    message = catalogue_error(folder, indicators)
+    assert f"indicators.toml:{line}: indicators.resident_population.unit: unknown unit " in message
+    assert "did you mean '10k_persons'?" in message
+
+
+def test_an_unknown_target_unit_is_named_with_file_key_and_line(tmp_path: Path) -> None:
+    folder, line = broken_copy(
+        tmp_path,
+        "targets.toml",
+        'threshold = 150\nunit = "100m_cny"',
+        'threshold = 150\nunit = "100m_yuan"',
+    )
+    message = catalogue_error(folder, targets)
+    key = "targets.tech_contracts_cumulative.unit"
+    assert f"targets.toml:{line + 1}: {key}: unknown unit '100m_yuan'" in message
+    assert "did you mean '100m_cny'?" in message
+
+
+def test_a_unit_without_its_display_form_is_an_error(tmp_path: Path) -> None:
+    folder, line = broken_copy(tmp_path, "units.toml", 'en = "firms"\n', "")
+    message = catalogue_error(folder, units)
+    assert f"units.toml:{line - 2}: units.firms.en: required key is missing" in message

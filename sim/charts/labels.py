@@ -13,6 +13,8 @@ import math
 import re
 import unicodedata
 
+from sim.catalogue import units
+
 Lang = str  # "zh" or "en"
 
 # ------------------------------------------------------------------ fixed text
@@ -400,26 +402,6 @@ TARGET_SUBJECTS: dict[str, tuple[str, str]] = {
     "nantong_riverside_belt_rank": ("沿江科创带考核领先", "Top rank in riverside belt"),
 }
 
-UNITS: dict[str, tuple[str, str]] = {
-    "firms": ("家", "firms"),
-    "projects": ("个", "projects"),
-    "percent": ("%", "%"),
-    "per_10k_residents": ("件/万人", "per 10k residents"),
-    "100m_cny": ("亿元", "100m yuan"),
-    "institutions": ("家", "institutions"),
-    "incubators": ("家", "incubators"),
-    "platforms": ("个", "platforms"),
-    "members": ("家", "members"),
-    "institutes": ("家", "institutes"),
-    "persons": ("人", "persons"),
-    "percent_per_year": ("%/年", "%/yr"),
-    "results": ("项", "results"),
-    "technologies": ("项", "technologies"),
-    "varieties": ("个", "varieties"),
-    "10k_persons": ("万人", "10k persons"),
-    "": ("", ""),
-}
-
 SCENARIO_NAMES: dict[str, tuple[str, str]] = {
     "baseline": ("基准情景（现状延续）", "Baseline (status quo)"),
     "status_quo": ("现状延续", "Status quo"),
@@ -791,9 +773,12 @@ def param_name(pid: str, lang: Lang) -> str:
 
 
 def unit_name(unit: str | None, lang: Lang) -> str:
-    """Display form of a catalogue unit."""
+    """Display form of a unit of the units table; any other unit as it is ('' for none)."""
     unit = unit if isinstance(unit, str) else ""
-    return pick(UNITS[unit], lang) if unit in UNITS else unit
+    found = units().get(unit)
+    if found is None:
+        return unit
+    return found.zh if lang == "zh" else found.en
 
 
 def clause(text: str | None, lang: Lang) -> str:
