@@ -71,6 +71,8 @@ class Target(BaseModel):
     id: str
     name_zh: str
     name_en: str
+    short_zh: str = Field(min_length=1)  # the subject for chart labels: 高新技术企业
+    short_en: str = Field(min_length=1)
     kind: Kind
     indicator: str | None = None
     threshold: float | None = Field(default=None, gt=0)

@@ -177,6 +177,29 @@ def catalogue_error(folder: Path, load: Callable[[], object]) -> str:
     return str(caught.value)
 
 
+def test_every_target_has_short_names() -> None:
+    for t in targets().values():
+        assert t.short_zh.strip() and t.short_en.strip(), t.id
+        assert len(t.short_zh) <= 12 and len(t.short_en) <= 36, f"{t.id}: too long for a label"
+
+
+def test_a_missing_short_name_is_named_with_file_key_and_line(tmp_path: Path) -> None:
+    folder, line = broken_copy(tmp_path, "targets.toml", 'short_en = "Tech SMEs registered"\n', "")
+    message = catalogue_error(folder, targets)
+    header = line - 4  # [targets.tech_smes_each_year]: name_zh, name_en, short_zh come first
+    key = "targets.tech_smes_each_year.short_en"
+    assert f"targets.toml:{header}: {key}: required key is missing" in message
+
+
+def test_an_empty_short_name_is_an_error(tmp_path: Path) -> None:
+    folder, line = broken_copy(
+        tmp_path, "targets.toml", 'short_zh = "技术攻关项目"', 'short_zh = ""'
+    )
+    message = catalogue_error(folder, targets)
+    key = "targets.research_projects_each_year.short_zh"
+    assert f"targets.toml:{line}: {key}: String should have at least 1 character" in message
+
+
 def test_every_unit_used_is_in_the_units_table() -> None:
     known = units()
     assert all(u.zh and u.en for u in known.values())

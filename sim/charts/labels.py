@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from sim.catalogue import units
+from sim.targets import targets
 
 Lang = str  # "zh" or "en"
 
@@ -355,53 +356,7 @@ THRESHOLD_COLOUR = "#262626"
 SCENARIO_COLOURS = ("#595959", "#3b6ea5", "#c46a1b", "#7a4f9a", "#2a8c8c")
 SCENARIO_MARKERS = ("|", "s", "D", "^", "v")  # the reference is a tick: visible behind others
 
-# ------------------------------------------------------------------ targets
-TARGET_SUBJECTS: dict[str, tuple[str, str]] = {
-    "hightech_enterprises_2025": ("高新技术企业", "High-tech enterprises"),
-    "cultivation_pool_2025": ("雏鹰瞪羚独角兽在库", "Fledgling/gazelle/unicorn pool"),
-    "tech_smes_each_year": ("科技型中小企业入库", "Tech SMEs registered"),
-    "projects_attracted_each_year": ("招引科创项目", "S&T projects attracted"),
-    "zjtx_new_2025": ("新增省级以上专精特新", "New provincial+ SRDI firms"),
-    "hightech_output_share_2025": ("高新技术产业产值占比", "High-tech output share"),
-    "invention_patents_2025": ("万人发明专利拥有量", "Invention patents per 10k"),
-    "iur_projects_each_year": ("产学研合作项目", "Industry–university projects"),
-    "tech_contracts_cumulative": ("技术合同成交额", "Tech-contract turnover"),
-    "research_projects_each_year": ("技术攻关项目", "Key research projects"),
-    "enterprise_rd_institutions_2025": ("新增企业研发机构", "New enterprise R&D institutions"),
-    "enterprise_rd_platforms_each_year": ("新增企业研发平台", "New enterprise R&D platforms"),
-    "rd_institution_coverage_2025": ("企业研发机构建有率", "R&D-institution coverage"),
-    "incubators_2025": ("新增众创空间、孵化器", "New maker spaces, incubators"),
-    "new_type_rd_institutions_2025": ("新增省新型研发机构", "New new-type R&D institutes"),
-    "public_service_platforms_2025": ("新增研发检测服务平台", "New R&D/testing service platforms"),
-    "public_service_platforms_built_2025": ("新建公共服务平台", "New public service platforms"),
-    "large_instrument_members_2025": ("加入省大仪器平台", "New large-instrument members"),
-    "institutes_transfer_centres_2025": (
-        "新增产研院、转移中心",
-        "New institutes, transfer centres",
-    ),
-    "national_talents_2025": ("新增国家级人才", "New national-level talents"),
-    "provincial_municipal_talents_2025": ("新增省市级高层次人才", "New prov./municipal talents"),
-    "foreign_experts_2025": ("新增外国高端人才", "New foreign experts"),
-    "high_level_talents_2025": ("新增高层次人才", "New high-level talents"),
-    "talent_programme_entrants_2025": ("入选各级人才计划", "Talent-programme entrants"),
-    "professional_technicians_2025": ("培养专业技术人才", "Professional technicians trained"),
-    "skilled_workers_2025": ("培养技能人才", "Skilled workers trained"),
-    "rd_to_gdp_2025": ("研发经费占GDP比重", "R&D spending / GDP"),
-    "hightech_tax_reduction_growth": ("高企所得税减免额", "High-tech tax reduction"),
-    "rd_super_deduction_growth": ("研发费用加计扣除额", "R&D super-deduction"),
-    "shanghai_transfers_each_year": ("转化上海科技成果", "Shanghai results transferred"),
-    "agri_technologies_each_year": ("推广农业新技术", "Farm technologies promoted"),
-    "agri_varieties_each_year": ("引进农业新品种", "New varieties introduced"),
-    "farmers_trained_each_year": ("培训高素质农民", "Farmers trained"),
-    "provincial_innovation_demo_county": (
-        "跻身省创新型示范县市",
-        "Provincial innovation demo county",
-    ),
-    "yangtze_delta_innovation_city": ("长三角北翼全域创新之城", "Innovation city of the north YRD"),
-    "provincial_hightech_zone": ("争创省级高新区", "Provincial high-tech zone"),
-    "nantong_riverside_belt_rank": ("沿江科创带考核领先", "Top rank in riverside belt"),
-}
-
+# ------------------------------------------------------------------ scenarios
 SCENARIO_NAMES: dict[str, tuple[str, str]] = {
     "baseline": ("基准情景（现状延续）", "Baseline (status quo)"),
     "status_quo": ("现状延续", "Status quo"),
@@ -879,10 +834,14 @@ def condition(kind: str, threshold: float, unit: str | None, deadline: int, lang
 
 
 def target_label(row: dict, lang: Lang, with_condition: bool = True) -> str:
-    """Short display name of a target from an attainment row (subject + condition)."""
-    tid = row["target_id"]
-    if tid in TARGET_SUBJECTS:
-        subject = pick(TARGET_SUBJECTS[tid], lang)
+    """Short display name of a target from an attainment row (subject + condition).
+
+    The subject is the catalogue target's ``short_zh`` / ``short_en``; for an id the catalogue
+    does not know, the row's full name, shortened.
+    """
+    target = targets().get(row["target_id"])
+    if target is not None:
+        subject = target.short_zh if lang == "zh" else target.short_en
     else:
         subject = row["name_zh"] if lang == "zh" else row["name_en"]
         subject = shorten(subject, 24)
