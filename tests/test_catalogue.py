@@ -200,6 +200,31 @@ def test_an_empty_short_name_is_an_error(tmp_path: Path) -> None:
     assert f"targets.toml:{line}: {key}: String should have at least 1 character" in message
 
 
+def test_every_lever_has_short_names_and_an_english_unit() -> None:
+    for lv in levers().values():
+        assert lv.short_zh.strip() and lv.short_en.strip() and lv.unit_en.strip(), lv.id
+        assert not re.search(r"[\u4e00-\u9fff]", lv.short_en + lv.unit_en), lv.id
+
+
+def test_a_missing_lever_short_name_is_named_with_file_key_and_line(tmp_path: Path) -> None:
+    folder, line = broken_copy(tmp_path, "levers.toml", 'short_zh = "人才安居（人才公寓）"\n', "")
+    message = catalogue_error(folder, levers)
+    key = "levers.talent_services.short_zh"
+    assert f"levers.toml:{line - 3}: {key}: required key is missing" in message
+
+
+def test_levers_of_one_unit_give_it_one_english_unit(tmp_path: Path) -> None:
+    folder, line = broken_copy(
+        tmp_path,
+        "levers.toml",
+        'unit = "万元/年"\nunit_en = "10k yuan/yr"\nstatus_quo = 1200.0',
+        'unit = "万元/年"\nunit_en = "10k yuan a year"\nstatus_quo = 1200.0',
+    )
+    message = catalogue_error(folder, levers)
+    key = "levers.cultivation_programme.unit_en"
+    assert f"levers.toml:{line + 1}: {key}: '10k yuan a year' differs from '10k yuan/yr'" in message
+
+
 def test_every_unit_used_is_in_the_units_table() -> None:
     known = units()
     assert all(u.zh and u.en for u in known.values())

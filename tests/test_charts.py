@@ -211,10 +211,6 @@ def test_unknown_language_is_an_error() -> None:
 # ---------------------------------------------------------------- labels
 
 
-def test_every_lever_has_a_label() -> None:
-    assert set(sim.levers()) <= set(labels.LEVER_SHORT)
-
-
 def test_driver_parameters_exist() -> None:
     params = sim.parameters()
     from sim.catalogue import indicators
@@ -244,6 +240,20 @@ def test_short_labels_carry_the_condition() -> None:
     assert labels.target_label(row, "en") == "Tech SMEs registered ≥ 600/yr"
     unknown = {**row, "target_id": "not_in_the_catalogue", "name_en": "A target " * 10}
     assert labels.target_label(unknown, "en", with_condition=False) == "A target A target A t…"
+
+
+def test_lever_names_and_units_come_from_the_catalogue() -> None:
+    lever = sim.levers()["talent_services"]
+    assert labels.lever_name(lever.id, lever.name_zh, lever.name_en, "zh") == "人才安居（人才公寓）"
+    assert labels.lever_name(lever.id, lever.name_zh, lever.name_en, "en") == "Talent housing"
+    assert labels.lever_name("not_a_lever", "全称", "Full name", "en") == "Full name"
+    assert labels.lever_unit(lever.unit, "zh") == "套/年"
+    assert labels.lever_unit(lever.unit, "en") == "flats/yr"
+    pool = sim.levers()["risk_compensation_pool"]
+    assert (labels.lever_unit(pool.unit, "zh"), labels.lever_unit(pool.unit, "en")) == (
+        "万元",
+        "10k yuan",
+    )
 
 
 def test_wrap_respects_width_and_punctuation() -> None:

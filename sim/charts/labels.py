@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from sim.catalogue import units
+from sim.levers import levers
 from sim.targets import targets
 
 Lang = str  # "zh" or "en"
@@ -364,38 +365,6 @@ SCENARIO_NAMES: dict[str, tuple[str, str]] = {
     "talent_first": ("人才优先", "Talent first"),
 }
 
-# ------------------------------------------------------------------ levers
-LEVER_SHORT: dict[str, tuple[str, str]] = {
-    "project_attraction": ("科创项目招引", "Project attraction"),
-    "cultivation_programme": ("科创企业培育（高企倍增）", "Firm cultivation ladder"),
-    "zjtx_support": ("专精特新培育扶持", "SRDI firm support"),
-    "rd_post_subsidy": ("研发后补助", "R&D post-subsidy"),
-    "rd_incremental_reward": ("研发投入递增奖补", "Incremental R&D reward"),
-    "innovative_procurement": ("创新产品政府采购", "Innovative procurement"),
-    "dongjiang_programme": ("东疆科技计划攻关项目", "Dongjiang research projects"),
-    "tech_upgrade_subsidy": ("技改投入补助", "Technical-upgrade subsidy"),
-    "university_cooperation": ("百企联百校产学研合作", "Firm–university cooperation"),
-    "new_type_rd_institutions": ("共建新型研发机构", "New-type R&D institutes"),
-    "public_service_platforms": ("公共服务平台建设", "Public service platforms"),
-    "service_vouchers": ("公共服务购买补贴", "Service vouchers"),
-    "institute_cobuilding": ("产研院、技术转移中心共建", "Institute co-building"),
-    "rd_platform_building": ("企业研发平台建设", "Enterprise R&D platforms"),
-    "incubator_support": ("众创空间、孵化器建设", "Incubator support"),
-    "talent_programme": ("领军人才引进", "Leading-talent programme"),
-    "skills_training": ("创新人才培养（三大工程）", "Skills training"),
-    "talent_services": ("人才安居（人才公寓）", "Talent housing"),
-    "shanghai_offshore_centre": ("上海离岸科创中心", "Shanghai offshore centre"),
-    "risk_compensation_pool": ("贷款风险补偿资金池", "Loan risk-compensation pool"),
-    "micro_loans": ("小微贷", "Micro-loans"),
-    "scitech_venture_fund": ("科创投资基金", "S&T venture fund"),
-    "patent_subsidy": ("知识产权资助", "Patent subsidy"),
-    "agri_extension": ("农业科技推广与农民培训", "Farm extension and training"),
-    "entrepreneurship_events": ("创新创业活动", "Innovation events"),
-    "scitech_statistics": ("科技统计监测", "S&T statistics"),
-}
-
-LEVER_UNITS_EN = {"万元": "10k yuan", "/年": "/yr", "项": "projects", "套": "flats"}
-
 # ------------------------------------------------------------------ parameters
 # The parameters that drive each indicator in the model's equations (sim/models/*.py and the
 # component docstrings), most direct first. Lever elasticities are added automatically for the
@@ -706,20 +675,21 @@ def scenario_name(name: str, lang: Lang) -> str:
 
 
 def lever_name(lever_id: str, name_zh: str, name_en: str, lang: Lang) -> str:
-    """Short display name of a lever; falls back to the catalogue name."""
-    if lever_id in LEVER_SHORT:
-        return pick(LEVER_SHORT[lever_id], lang)
+    """Short display name of a lever (its catalogue short_zh / short_en); the names given for a
+    lever the catalogue does not know."""
+    lever = levers().get(lever_id)
+    if lever is not None:
+        return lever.short_zh if lang == "zh" else lever.short_en
     return name_zh if lang == "zh" else name_en
 
 
 def lever_unit(unit: str, lang: Lang) -> str:
-    """The lever's unit without its parenthesised English gloss; translated for English."""
+    """A lever's unit (``lever.unit``) for display: without its parenthesised English gloss in
+    Chinese, the catalogue's ``unit_en`` in English (the gloss-less unit if no lever has it)."""
     core = unit.split(" (")[0].strip()
     if lang == "zh":
         return core
-    for zh, en in LEVER_UNITS_EN.items():
-        core = core.replace(zh, en)
-    return core
+    return next((lv.unit_en for lv in levers().values() if lv.unit == unit), core)
 
 
 def param_name(pid: str, lang: Lang) -> str:
