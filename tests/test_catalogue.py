@@ -225,6 +225,28 @@ def test_levers_of_one_unit_give_it_one_english_unit(tmp_path: Path) -> None:
     assert f"levers.toml:{line + 1}: {key}: '10k yuan a year' differs from '10k yuan/yr'" in message
 
 
+def test_every_driver_parameter_has_a_display_name() -> None:
+    """The assumptions page lists an at-risk target's drivers by name."""
+    from sim.priors import parameters
+
+    priors = parameters()
+    for ind in indicators().values():
+        unnamed = [p for p in ind.drivers if not (priors[p].name_zh and priors[p].name_en)]
+        assert not unnamed, f"{ind.id}: drivers without name_zh / name_en: {unnamed}"
+
+
+def test_a_parameter_named_in_one_language_only_is_an_error(tmp_path: Path) -> None:
+    from sim.priors import parameters
+
+    folder, line = broken_copy(
+        tmp_path, "parameters/firms.toml", 'name_en = "certification pass rate"\n', ""
+    )
+    message = catalogue_error(folder, parameters)
+    key = "parameters.firms.pass_rate"
+    assert f"firms.toml:{line - 2}: {key}: " in message
+    assert "give both name_zh and name_en, or neither" in message
+
+
 def test_every_unit_used_is_in_the_units_table() -> None:
     known = units()
     assert all(u.zh and u.en for u in known.values())

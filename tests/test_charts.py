@@ -215,13 +215,19 @@ def test_driver_parameters_exist() -> None:
     params = sim.parameters()
     from sim.catalogue import indicators
 
-    for ind, ids in labels.DRIVERS.items():
-        assert ind in indicators(), ind
-        missing = [p for p in ids if p not in params]
-        assert not missing, (ind, missing)
-    assert set(labels.PARAM_NAMES) <= set(params)
+    for ind in indicators().values():
+        missing = [p for p in ind.drivers if p not in params]
+        assert not missing, (ind.id, missing)
     behind = {t.indicator for t in sim.targets().values() if t.indicator}
-    assert behind <= set(labels.DRIVERS)
+    assert all(indicators()[i].drivers for i in behind)
+
+
+def test_parameter_names_come_from_the_catalogue() -> None:
+    assert labels.param_name("firms.pass_rate", "zh") == "高企认定通过率"
+    assert labels.param_name("firms.pass_rate", "en") == "certification pass rate"
+    unnamed = next(p for p, prior in sim.parameters().items() if prior.name_en is None)
+    assert labels.param_name(unnamed, "en") == unnamed
+    assert labels.param_name("no.such_parameter", "zh") == "no.such_parameter"
 
 
 def test_short_labels_carry_the_condition() -> None:
