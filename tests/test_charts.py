@@ -262,6 +262,17 @@ def test_lever_names_and_units_come_from_the_catalogue() -> None:
     )
 
 
+def test_scenario_titles_come_from_the_scenario(saved: list[Path]) -> None:
+    from sim.charts.layout import footer_text
+
+    baseline = sim.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    assert labels.scenario_title(baseline, "zh") == "基准情景（现状延续）"
+    assert labels.scenario_title(baseline, "en") == "Baseline (status quo)"
+    assert labels.scenario_title(sim.status_quo("mine"), "zh") == "mine"
+    with styled("en") as st:  # a saved result keeps its titles
+        assert "scenario: Baseline (status quo)" in footer_text(sim.load_result(saved[0]), st)
+
+
 def test_wrap_respects_width_and_punctuation() -> None:
     text = labels.t("how_to_read_text", "zh")
     lines = labels.wrap(text, 40)

@@ -12,11 +12,15 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from sim.catalogue import indicators, units
 from sim.levers import levers
 from sim.priors import parameters
 from sim.targets import targets
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 Lang = str  # "zh" or "en"
 
@@ -358,14 +362,6 @@ THRESHOLD_COLOUR = "#262626"
 SCENARIO_COLOURS = ("#595959", "#3b6ea5", "#c46a1b", "#7a4f9a", "#2a8c8c")
 SCENARIO_MARKERS = ("|", "s", "D", "^", "v")  # the reference is a tick: visible behind others
 
-# ------------------------------------------------------------------ scenarios
-SCENARIO_NAMES: dict[str, tuple[str, str]] = {
-    "baseline": ("基准情景（现状延续）", "Baseline (status quo)"),
-    "status_quo": ("现状延续", "Status quo"),
-    "enterprise_cultivation": ("高企倍增", "Enterprise cultivation"),
-    "talent_first": ("人才优先", "Talent first"),
-}
-
 _CN_NUM = {
     "一": 1,
     "二": 2,
@@ -409,9 +405,16 @@ def status_name(status: str, lang: Lang) -> str:
     return t(status, lang) if status in TEXT else status
 
 
+def scenario_title(scenario: Scenario, lang: Lang) -> str:
+    """Display name of a scenario: its ``title_zh`` / ``title_en``, else its name."""
+    title = scenario.title_zh if lang == "zh" else scenario.title_en
+    return title or scenario.name
+
+
 def scenario_name(name: str, lang: Lang) -> str:
-    """Display name of a scenario: a known package's name, else the scenario id itself."""
-    return pick(SCENARIO_NAMES[name], lang) if name in SCENARIO_NAMES else name
+    """Transitional: the scenario's name as it is. Display titles live on the scenario now;
+    call :func:`scenario_title` with the :class:`~sim.scenario.Scenario` instead."""
+    return name
 
 
 def lever_name(lever_id: str, name_zh: str, name_en: str, lang: Lang) -> str:

@@ -157,7 +157,7 @@ def _start_png_child(jobs: Sequence[tuple[Path, Any]]) -> Any:
 
 
 def _title(results: Sequence[Any], lang: str) -> str:
-    from sim.charts.labels import scenario_name, t
+    from sim.charts.labels import scenario_title, t
 
-    names = ", ".join(scenario_name(r.scenario.name, lang) for r in results)
+    names = ", ".join(scenario_title(r.scenario, lang) for r in results)
     return f"{t('pack_title', lang)} — {names}"
