@@ -282,3 +282,75 @@ def test_a_unit_without_its_display_form_is_an_error(tmp_path: Path) -> None:
     folder, line = broken_copy(tmp_path, "units.toml", 'en = "firms"\n', "")
     message = catalogue_error(folder, units)
     assert f"units.toml:{line - 2}: units.firms.en: required key is missing" in message
+
+
+# ---------------------------------------------------------------- chart texts
+
+
+def text_copy(tmp_path: Path, lang: str, old: str, new: str) -> tuple[Path, int]:
+    """A copy of the chart text catalogue with the first ``old`` of ``<lang>.toml`` replaced;
+    returns the folder and the line of the change."""
+    from sim.charts.labels import TEXT_DIR
+
+    folder = tmp_path / "text"
+    if not folder.exists():
+        shutil.copytree(TEXT_DIR, folder)
+    path = folder / f"{lang}.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {lang}.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder, text[: text.index(old)].count("\n") + 1
+
+
+def text_error(folder: Path) -> str:
+    from sim.charts.labels import texts
+
+    with pytest.raises(CatalogueError) as caught:
+        texts(folder)
+    return str(caught.value)
+
+
+def test_the_chart_texts_have_the_same_keys_in_both_languages() -> None:
+    from sim.charts.labels import texts
+
+    found = texts()
+    assert found["zh"].keys() == found["en"].keys()
+    assert len(found["en"]) >= 150
+    assert all(found["en"][k] for k in found["en"]), "every English text is non-empty"
+
+
+def test_a_text_missing_in_one_language_is_named(tmp_path: Path) -> None:
+    folder, _ = text_copy(tmp_path, "en", 'risk_threshold = "target"\n', "")
+    zh_line = (
+        (folder / "zh.toml")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        .index('risk_threshold = "目标值"')
+    )
+    message = text_error(folder)
+    assert f"en.toml: risk_threshold: missing (zh.toml has it at line {zh_line + 1})" in message
+
+
+def test_a_text_only_in_english_is_named_against_the_chinese_file(tmp_path: Path) -> None:
+    folder, _ = text_copy(tmp_path, "zh", 'risk_threshold = "目标值"\n', "")
+    message = text_error(folder)
+    assert "zh.toml: risk_threshold: missing (en.toml has it at line" in message
+
+
+def test_mismatched_placeholders_are_named_with_file_key_and_line(tmp_path: Path) -> None:
+    folder, line = text_copy(
+        tmp_path, "en", 'joint_expected = "expected {e}"', 'joint_expected = "expected {n}"'
+    )
+    message = text_error(folder)
+    assert f"en.toml:{line}: joint_expected: placeholders {{n}} differ from {{e}}" in message
+
+
+def test_a_malformed_placeholder_or_a_non_text_is_named(tmp_path: Path) -> None:
+    folder, line = text_copy(tmp_path, "zh", 'cofail_corr = "相关 {r}"', 'cofail_corr = "相关 {r"')
+    assert f"zh.toml:{line}: cofail_corr: malformed placeholder" in text_error(folder)
+    folder, line = text_copy(tmp_path, "zh", 'cofail_corr = "相关 {r"', 'cofail_corr = "相关 {}"')
+    assert f"zh.toml:{line}: cofail_corr: malformed placeholder: {{}} is not a named" in (
+        text_error(folder)
+    )
+    folder, line = text_copy(tmp_path, "zh", 'cofail_corr = "相关 {}"', "cofail_corr = 3")
+    assert f"zh.toml:{line}: cofail_corr: expected a text (got 3)" in text_error(folder)

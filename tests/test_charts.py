@@ -13,6 +13,7 @@ import sim
 from sim.charts import fonts, labels
 from sim.charts.layout import styled
 from sim.charts.pack import build_pack, figures
+from sim.targets import QUANTITATIVE_KINDS
 
 SCENARIOS = ["baseline.toml", "enterprise_cultivation.toml", "talent_first.toml"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,6 +272,19 @@ def test_scenario_titles_come_from_the_scenario(saved: list[Path]) -> None:
     assert labels.scenario_title(sim.status_quo("mine"), "zh") == "mine"
     with styled("en") as st:  # a saved result keeps its titles
         assert "scenario: Baseline (status quo)" in footer_text(sim.load_result(saved[0]), st)
+
+
+def test_every_text_key_the_charts_ask_for_exists() -> None:
+    found = labels.texts()
+    code = "".join(
+        (ROOT / "sim" / "charts" / f).read_text(encoding="utf-8")
+        for f in ("pages.py", "compare.py", "layout.py", "pack.py")
+    )
+    asked = set(re.findall(r"\bt\(\s*[\"']([a-z0-9_]+)[\"']", code))
+    assert len(asked) > 100
+    assert asked <= found["en"].keys(), sorted(asked - found["en"].keys())
+    assert {f"kind_{k}" for k in QUANTITATIVE_KINDS} <= found["en"].keys()
+    assert set(labels.STATUSES) <= found["en"].keys()
 
 
 def test_wrap_respects_width_and_punctuation() -> None:

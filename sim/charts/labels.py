@@ -1,341 +1,43 @@
-"""Every fixed text of the chart pack in Chinese and English, and number/unit formatting.
+"""What the charts write, in Chinese and English: fixed texts, names, numbers and units.
+
+Nothing here is knowledge of the policy or the model; it is read where it lives:
+
+- fixed chart texts from the text catalogue ``sim/charts/text/zh.toml`` and ``en.toml``
+  (:func:`t`; the two files must have the same keys and placeholders, see :func:`texts`);
+- a target's short subject from ``short_zh`` / ``short_en`` in ``sim/catalogue/targets.toml``;
+- units from ``sim/catalogue/units.toml``; lever short names and English units from
+  ``sim/catalogue/levers.toml``; parameter names from ``sim/catalogue/parameters/``;
+- a scenario's display title from its file (``title_zh`` / ``title_en``).
 
 Target names in the catalogue are the policy's full sentences, too long for a bar label; a
-chart shows a short *subject* per target (:data:`TARGET_SUBJECTS`) followed by the condition
-generated from the result's own kind and threshold (so a scenario that selects another
-reading of a target gets the right number): ``高新技术企业≥500家``,
-``科技型中小企业入库 每年≥600家``.
+chart shows the target's short subject followed by the condition generated from the result's
+own kind and threshold (so a scenario that selects another reading of a target gets the right
+number): ``高新技术企业≥500家``, ``科技型中小企业入库每年≥600家``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.catalogue import indicators, units
+from sim.catalogue import cached, indicators, units
+from sim.errors import CatalogueError, Problem
 from sim.levers import levers
 from sim.priors import parameters
 from sim.targets import targets
+from sim.validation import line_of, read_toml
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 Lang = str  # "zh" or "en"
+LANGS = ("zh", "en")
+TEXT_DIR = Path(__file__).resolve().parent / "text"
 
-# ------------------------------------------------------------------ fixed text
-TEXT: dict[str, tuple[str, str]] = {
-    # pack and page titles
-    "pack_title": (
-        "启东市科技创新目标达成评估",
-        "Qidong science-and-technology targets: attainment outlook",
-    ),
-    "pack_subtitle": (
-        "启政办发〔2023〕10号《关于进一步提升科技创新能力的实施意见》"
-        "2023—2025年目标 · 蒙特卡洛模拟",
-        "Policy 启政办发〔2023〕10号 (Qidong, 2023): targets for 2023–2025 · "
-        "Monte Carlo simulation",
-    ),
-    "pack_subtitle_plain": (
-        "",
-        "Qidong policy on raising innovation capacity (2023, no. 10): targets for 2023–2025 · "
-        "Monte Carlo simulation",
-    ),
-    "footer": ("启东市科技创新目标模拟", "Qidong innovation-target simulation"),
-    "page": ("第 {i} / {n} 页", "page {i} of {n}"),
-    "cover_title": ("目标达成概况", "Summary"),
-    "table_title": ("各项目标达成情况一览", "Every target at a glance"),
-    "table_title_cont": ("各项目标达成情况一览（续）", "Every target at a glance (continued)"),
-    "bars_title": ("各目标达成概率", "Probability of meeting each target"),
-    "fans_title": (
-        "主要指标走势（2022年起点 → 2025年）",
-        "Indicator paths behind the targets, 2022 → 2025",
-    ),
-    "risk_title": (
-        "存在风险目标：判定值的分布",
-        "Targets at risk: where the judged value may land",
-    ),
-    "joint_title": ("整体达成情况", "Meeting the targets together"),
-    "cofail_title": ("哪些目标容易同时落空", "Which targets tend to be missed together"),
-    "levers_title": ("本情景的政策措施设定", "Policy settings of this scenario"),
-    "params_title": ("影响风险目标的主要假设", "Assumptions behind the targets at risk"),
-    "cmp_cover_title": ("政策组合比较概况", "Comparing policy packages"),
-    "cmp_pmet_title": ("各情景下的目标达成概率", "Probability of meeting each target, by package"),
-    "cmp_diff_title": ("各政策组合相对基准的变化", "Change against the reference, by package"),
-    "cmp_cost_title": ("投入与效果", "Cost and effect"),
-    "cmp_levers_title": ("各情景的措施设定", "Policy settings of each package"),
-    # status
-    "likely": ("很可能达成", "likely"),
-    "uncertain": ("存在不确定", "uncertain"),
-    "at_risk": ("存在风险", "at risk"),
-    "not_modelled": ("未模拟", "not modelled"),
-    "qualitative": ("定性目标", "qualitative"),
-    "status_rule": (
-        "达成概率 ≥80% 为“很可能达成”，50%—80% 为“存在不确定”，<50% 为“存在风险”",
-        "P(met) ≥ 80 %: likely; 50–80 %: uncertain; below 50 %: at risk",
-    ),
-    # cover
-    "scenario": ("情景", "Scenario"),
-    "description": ("情景说明", "Description"),
-    "lever_changes": ("相对现状调整的措施", "Measures changed from the status quo"),
-    "no_lever_changes": ("无：所有措施维持2022年水平", "none: every measure at its 2022 level"),
-    "readings": ("目标口径", "Target readings"),
-    "assumptions_fixed": ("固定的参数", "Parameters fixed"),
-    "run_info": (
-        "模拟 {draws} 次 · 随机种子 {seed} · 运行日期 {date} · 模型版本 {version}",
-        "{draws} draws · seed {seed} · run on {date} · sim {version}",
-    ),
-    "annual_cost": ("措施年度投入", "Annual cost of the measures"),
-    "wan_per_year": ("{v} 万元/年", "{v} 10k yuan a year"),
-    "targets_modelled": ("共模拟 {n} 项量化目标", "{n} quantitative targets simulated"),
-    "qualitative_note": ("另有 {n} 项定性目标未模拟", "{n} qualitative goals not simulated"),
-    "p_all": ("全部目标同时达成的概率", "P(every target met)"),
-    "expected_met": ("预计达成目标数（期望值）", "Expected number of targets met"),
-    "of_n": ("项 / 共 {n} 项", " of {n}"),
-    "zero_hits": (
-        "{draws} 次模拟中 0 次全部达成（95%上限 {hi}）",
-        "0 of {draws} draws met every target (95 % upper bound {hi})",
-    ),
-    "lowest": ("达成概率最低的目标", "Targets with the lowest probability"),
-    "by_group": (
-        "各目标组（每格一项目标，按达成概率排列）",
-        "By goal group (one square per target)",
-    ),
-    "how_to_read": ("如何阅读", "How to read this"),
-    "how_to_read_text": (
-        "本报告用蒙特卡洛方法模拟2023—2025年各项指标的可能走势：每次模拟抽取一组不确定参数和逐年波动，"
-        "按政策原文口径判断每项目标是否达成；“达成概率”即达成目标的模拟次数所占比例，“±”后为模拟误差。"
-        "达成概率≥80%为“很可能达成”，50%—80%为“存在不确定”，低于50%为“存在风险”。"
-        "概率反映的是模型假设下的可能性，不是预测值；多数参数缺乏公开数据，以假设代替（见“主要假设”页），"
-        "请结合各责任单位掌握的实际进展研判。",
-        "Each draw of the Monte Carlo simulation picks one set of the uncertain parameters and one "
-        "sequence of yearly shocks, runs 2023–2025 and judges every target as the policy words it. "
-        "P(met) is the share of draws in which a target is met; '±' gives the simulation error. "
-        "P(met) of 80 % or more is 'likely', 50–80 % 'uncertain', below 50 % 'at risk'. These are "
-        "probabilities under the model's assumptions, not forecasts: most parameters have no "
-        "published data and rest on assumptions (see the assumptions page), so read them together "
-        "with what the responsible departments know.",
-    ),
-    # table
-    "col_target": ("目标", "Target"),
-    "col_clause": ("条款", "Clause"),
-    "col_threshold": ("目标值", "Threshold"),
-    "col_judged": ("考核口径", "Judged on"),
-    "col_2022": ("2022年值", "2022"),
-    "col_median": ("判定值中位数", "Median"),
-    "col_interval": ("80%区间", "80 % interval"),
-    "col_pmet": ("达成概率", "P(met)"),
-    "col_status": ("判断", "Status"),
-    "table_note": (
-        "2022年值：未标注者为公开数据，*为模型估计（无公开数据）。判定值：水平类为2025年值，每年类为最差年份的值，"
-        "累计类为2023—2025年合计，年均增长类为2022→2025年复合年均增速。80%区间：判定值有80%的可能落在此范围。",
-        "2022: published figure unless marked * (a model estimate: no published figure). Judged "
-        "value: the 2025 value for levels, the worst year for yearly targets, the 2023–2025 total "
-        "for cumulative ones, compound average growth 2022→2025 for growth targets. 80 % interval: "
-        "the judged value lands in it with probability 0.8.",
-    ),
-    "table_note_reading": (
-        "† 按本情景选择的替代口径判定（见“措施设定”页）。",
-        "† judged on an alternative reading chosen by the scenario (see the settings page).",
-    ),
-    "kind_level": ("{y}年末", "end {y}"),
-    "kind_each_year": ("每年", "every year"),
-    "kind_cumulative": ("三年累计", "3-year total"),
-    "kind_growth_average": ("年均增长", "avg. growth"),
-    "kind_growth_each_year": ("每年增长", "growth each year"),
-    "kind_qualitative": ("定性", "qualitative"),
-    "not_simulated": ("不模拟", "not simulated"),
-    # bars
-    "bars_xlabel": ("达成概率（误差线为95%置信区间）", "P(met) (error bars: 95 % Wilson interval)"),
-    "bars_note": (
-        "按目标组排列，组内按达成概率从高到低；颜色表示判断，虚线为50%和80%分界。",
-        "Grouped by goal, highest first within a group; colour shows the status; dashed lines "
-        "mark 50 % and 80 %.",
-    ),
-    # fans
-    "fan_legend_90": ("90%区间", "90 % band"),
-    "fan_legend_50": ("50%区间", "50 % band"),
-    "fan_legend_median": ("中位数", "median"),
-    "fan_legend_observed": ("2022年公开数据", "2022 published"),
-    "fan_legend_estimated": ("2022年模型估计", "2022 model estimate"),
-    "fan_legend_threshold": ("目标值（◆为考核年）", "target (◆ judged year)"),
-    "fan_sub_level": ("{y}年末水平", "level at end {y}"),
-    "fan_sub_each_year": ("年度值，每年均须达标", "yearly value; every year must reach it"),
-    "fan_sub_cumulative": ("2023年起累计值", "running total from 2023"),
-    "fan_sub_growth_average": ("相对2022年的倍数（需≥{x}倍）", "multiple of 2022 (needs ×{x})"),
-    "fan_sub_growth_each_year": ("逐年增速", "growth on the year before"),
-    "fan_note": (
-        "阴影为模拟的90%和50%区间，实线为中位数。累计类与增长类面板依据前{n}次模拟的完整轨迹计算；"
-        "年度值面板的区间是每年各自的区间，“每年达标”要求每一年都达到目标值，因此达成概率低于单看某一年。",
-        "Shaded: 90 % and 50 % bands; line: median. Running totals and growth multiples come from "
-        "the full paths of the first {n} draws. Bands of yearly values are per year; a target "
-        "for every year needs all three years above the line, so it is harder than any one year.",
-    ),
-    "multiple": ("倍", "×"),
-    # risk distributions
-    "risk_met": ("达成区域", "met"),
-    "risk_p": ("达成概率 {p}", "P(met) {p}"),
-    "risk_median": ("中位数 {m}", "median {m}"),
-    "risk_threshold": ("目标值", "target"),
-    "risk_ylabel": ("概率", "probability"),
-    "risk_none": ("本情景下没有“存在风险”的目标。", "No target is at risk in this scenario."),
-    "risk_note": (
-        "柱形为判定值的模拟分布（判定口径见一览表）；绿色为达到目标的部分，竖线为目标值。",
-        "Bars: simulated distribution of the judged value (see the table for how each target is "
-        "judged); green: the part that meets the target; vertical line: the threshold.",
-    ),
-    # joint
-    "joint_groups": ("各目标组全部达成的概率", "P(every target of a group met)"),
-    "joint_all": ("全部 {n} 项", "all {n} targets"),
-    "joint_nmet": ("达成目标数的分布", "Number of targets met"),
-    "joint_nmet_x": ("同时达成的目标数", "targets met"),
-    "joint_nmet_y": ("概率", "probability"),
-    "joint_expected": ("期望 {e} 项", "expected {e}"),
-    "joint_at_least": ("至少 {k} 项", "at least {k}"),
-    "joint_at_least_title": (
-        "至少达成若干项目标的概率",
-        "Probability of meeting at least k targets",
-    ),
-    "joint_text": (
-        "即使单项目标各有较大把握，同时全部达成也要求每一项都顺利，因此整体概率远低于单项概率。"
-        "更有意义的是“预计达成多少项”和哪几组目标拖后腿。",
-        "Even when single targets look reachable, meeting all of them needs every one to go "
-        "right, so the joint probability is far below the single ones. The expected number met "
-        "and the weak groups say more.",
-    ),
-    "group_targets": ("（{n}项）", " ({n})"),
-    # cofailure
-    "cofail_cbar": ("两项目标同时落空的概率", "P(both missed)"),
-    "cofail_note": (
-        "每格为两项目标同时未达成的概率，对角线为单项未达成概率；按目标组排序。",
-        "Each cell: probability that both targets are missed; diagonal: probability the target "
-        "is missed; ordered by goal group.",
-    ),
-    "cofail_pairs": ("关联最强的同时落空组合", "Misses that go together most"),
-    "cofail_pairs_note": (
-        "按“落空相关系数”排序（0为互不相关，1为总是同时落空），反映共同的驱动因素。",
-        "Ranked by the correlation of misses (0: unrelated, 1: always missed together), which "
-        "points to shared drivers.",
-    ),
-    "cofail_corr": ("相关 {r}", "corr. {r}"),
-    # levers
-    "col_lever": ("措施", "Measure"),
-    "col_setting": ("本情景", "Setting"),
-    "col_unit": ("单位", "Unit"),
-    "col_status_quo": ("现状(2022)", "Status quo"),
-    "col_cost": ("年度投入(万元)", "Cost (10k yuan/yr)"),
-    "total": ("合计", "Total"),
-    "levers_note": (
-        "加粗为本情景调整的措施（▲提高，▼降低）。现状水平与成本多数为假设"
-        "（政策原文和公开数据未给出预算），详见 sim/catalogue/levers.toml。",
-        "Bold: measures changed in this scenario (▲ raised, ▼ lowered). Most status-quo levels "
-        "and costs are assumptions (the policy and the data give no budgets); see "
-        "sim/catalogue/levers.toml.",
-    ),
-    "readings_none": ("全部按政策原文字面口径", "every target read literally"),
-    # parameters
-    "col_param": ("参数", "Parameter"),
-    "col_prior": ("先验：中位数（90%范围）", "Prior: median (90 % range)"),
-    "col_basis": ("依据（目录原文）", "Basis"),
-    "col_drives": ("影响的风险目标", "Targets at risk it drives"),
-    "params_note": (
-        "选取与排序：保存的样本只有指标轨迹、没有参数抽样值，无法按相关性排序；"
-        "因此按模型方程列出驱动各风险目标的参数（先列起始水平或速率，再列趋势，最后列波动），"
-        "调整过的措施另列其效果弹性；同一层级内，影响风险目标多的在前，"
-        "无数据支撑的假设排在有数据来源的参数之前。括号内为先验分布的90%范围。"
-        "全部参数见 sim/catalogue/parameters/。",
-        "Selection and order: the saved sample holds indicator paths, not parameter draws, so no "
-        "correlation ranking is possible. Listed are the parameters in each at-risk target's "
-        "equations (starting level or rate first, then trend, then noise) and the response "
-        "elasticities of changed measures; within a tier, parameters driving more at-risk "
-        "targets first, assumptions before data-sourced values. Brackets: 90 % range of the "
-        "prior. All parameters: sim/catalogue/parameters/.",
-    ),
-    "params_more": ("另有 {n} 项参数未列出。", "{n} more parameters not shown."),
-    "params_none": ("本情景下没有“存在风险”的目标。", "No target is at risk in this scenario."),
-    "source_tag": ("[数据]", "[data]"),
-    "assumption_tag": ("[假设]", "[assumption]"),
-    "elasticity_of": ("措施效果弹性：{lever}", "response to measure: {lever}"),
-    # comparison
-    "reference": ("基准", "reference"),
-    "col_scenario": ("情景", "Package"),
-    "col_cost_total": ("年度投入(万元)", "Cost (10k yuan)"),
-    "col_extra_cost": ("比基准增加", "vs reference"),
-    "col_counts": ("很可能/不确定/风险", "likely / uncertain / at risk"),
-    "col_expected": ("预计达成数", "Expected met"),
-    "col_p_all": ("全部达成概率", "P(all met)"),
-    "cmp_diff_x": (
-        "达成概率变化（百分点，误差线为±1.96倍标准误）",
-        "Change in P(met), points (bars: ±1.96 SE)",
-    ),
-    "cmp_paired": (
-        "各情景使用相同的随机抽样（共同随机数），变化量为逐次配对差，误差远小于比较两次独立模拟。",
-        "Packages share their random draws (common random numbers), so a change is a paired "
-        "difference, much more precise than comparing two independent runs.",
-    ),
-    "cmp_filled": (
-        "实心：变化超过两倍标准误（显著）；空心：不显著。",
-        "Filled: the change exceeds twice its standard error; hollow: it does not.",
-    ),
-    "cmp_unpaired": (
-        "注意：这些结果不是同一次联合运行，变化量按独立样本计算（偏保守）。",
-        "Note: these results are not from one joint run; differences are computed as if "
-        "independent (conservative).",
-    ),
-    "cmp_crossings": ("跨越50%/80%分界的目标", "Targets moved across 50 % / 80 %"),
-    "cmp_no_crossings": ("无目标跨越分界", "no target crosses a line"),
-    "cmp_up": ("升至", "up to"),
-    "cmp_down": ("降至", "down to"),
-    "cmp_cost_x": ("年度投入（万元）", "Annual cost (10k yuan)"),
-    "cmp_cost_y": ("预计达成目标数", "Expected number of targets met"),
-    "cmp_per_target": ("每多达成1项的投入(万元)", "Cost per extra target"),
-    "cmp_nmet_title": (
-        "达成目标数的分布（虚线为期望值）",
-        "Number of targets met (dashed: expected)",
-    ),
-    "cmp_pmet_note": (
-        "每行一项目标，点为各情景下的达成概率；虚线为50%和80%分界。",
-        "One row per target; dots: P(met) under each package; dashed lines mark 50 % and 80 %.",
-    ),
-    "cmp_levers_note": (
-        "加粗为相对现状调整的设定。",
-        "Bold: settings changed from the status quo.",
-    ),
-    "all_targets": ("全部目标同时达成", "every target met"),
-    "cmp_top_changes": ("达成概率变化最大的目标（百分点）", "Largest changes in P(met) (points)"),
-    "cmp_cross_count": (
-        "跨越50%/80%分界：上升 {up} 项，下降 {down} 项",
-        "across 50 % / 80 %: {up} up, {down} down",
-    ),
-    "cmp_pp_unit": ("变化以百分点计。", "Changes are in percentage points."),
-    "cmp_diff_sub": (
-        "相对“{ref}”的达成概率变化（百分点）",
-        "Change in P(met) against {ref} (points)",
-    ),
-    "cmp_extra_cost_line": ("年度投入比基准 {v} 万元", "{v} (10k yuan/yr) vs reference"),
-    "cmp_cost_sub": (
-        "横轴为措施年度投入，纵轴为预计达成目标数（误差线为95%区间）",
-        "Annual cost of the measures against the expected number of targets met "
-        "(bars: 95 % interval)",
-    ),
-    "cmp_extra_met": ("多达成目标数", "Extra targets met"),
-    "cmp_cost_note": (
-        "“每多达成1项目标的年度投入”＝增加的年度投入÷多达成的目标数（期望值），仅作粗略参考："
-        "各目标的重要性不同，且投入成本多为假设。",
-        "Extra cost per extra target = extra annual cost ÷ extra expected targets met; a rough "
-        "guide only: targets differ in importance and most costs are assumptions.",
-    ),
-    "cmp_line": ("{line}分界", "{line} line"),
-    "cmp_group_title": ("各目标组预计达成目标数", "Expected number of targets met, by goal group"),
-    "cmp_group_col": ("目标组", "Goal group"),
-    "cmp_total_cost": ("年度投入合计（万元）", "Annual cost (10k yuan)"),
-    "cmp_unchanged": (
-        "其余 {n} 项措施在各情景中均为现状水平。",
-        "The other {n} measures stay at their status quo in every package.",
-    ),
-    "expected_row": ("预计达成目标数", "expected number met"),
-}
 
 # ------------------------------------------------------------------ statuses and palette
 STATUSES = ("likely", "uncertain", "at_risk")
@@ -376,6 +78,74 @@ _CN_NUM = {
 }
 
 
+# ------------------------------------------------------------------ text catalogue
+@cached
+def texts(folder: Path | None = None) -> dict[str, dict[str, str]]:
+    """The chart texts: language -> key -> text, read from ``zh.toml`` and ``en.toml`` in
+    ``folder`` (default :data:`TEXT_DIR`).
+
+    Checked on reading: every value is a string, every ``{placeholder}`` is well formed, both
+    files have the same keys and each key the same placeholders in both. The first file with a
+    problem raises a :class:`~sim.errors.CatalogueError` naming the file, key and line.
+    """
+    folder = TEXT_DIR if folder is None else Path(folder)
+    paths = {lang: folder / f"{lang}.toml" for lang in LANGS}
+    found: dict[str, dict[str, str]] = {}
+    lines: dict[str, dict[str, int]] = {}
+    fields: dict[str, dict[str, set[str]]] = {}
+    problems: dict[str, list[Problem]] = {lang: [] for lang in LANGS}
+    for lang, path in paths.items():
+        data, lines[lang] = read_toml(path, CatalogueError)
+        found[lang], fields[lang] = {}, {}
+        for key, value in data.items():
+            where = line_of(lines[lang], key)
+            if not isinstance(value, str):
+                problems[lang].append(Problem(key, f"expected a text (got {value!r})", where))
+                continue
+            try:
+                fields[lang][key] = _placeholders(value)
+            except ValueError as exc:
+                problems[lang].append(Problem(key, f"malformed placeholder: {exc}", where))
+                continue
+            found[lang][key] = value
+    reference, *others = LANGS
+    for lang in others:
+        ref_name, name = paths[reference].name, paths[lang].name
+        for key in found[reference].keys() - found[lang].keys() - set(lines[lang]):
+            at = line_of(lines[reference], key)
+            problems[lang].append(Problem(key, f"missing ({ref_name} has it at line {at})"))
+        for key in found[lang].keys() - found[reference].keys() - set(lines[reference]):
+            at = line_of(lines[lang], key)
+            problems[reference].append(Problem(key, f"missing ({name} has it at line {at})"))
+        for key in found[reference].keys() & found[lang].keys():
+            ours, theirs = fields[lang][key], fields[reference][key]
+            if ours != theirs:
+                message = (
+                    f"placeholders {_braced(ours)} differ from {_braced(theirs)} of the same key "
+                    f"in {ref_name} (line {line_of(lines[reference], key)})"
+                )
+                problems[lang].append(Problem(key, message, line_of(lines[lang], key)))
+    for lang in LANGS:
+        if problems[lang]:
+            raise CatalogueError(str(paths[lang]), problems[lang])
+    return found
+
+
+def _placeholders(text: str) -> set[str]:
+    """Names of the ``{fields}`` of a format string (ValueError if one is malformed)."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name is not None:
+            if not name or not name.isidentifier():
+                raise ValueError(f"{{{name}}} is not a named placeholder")
+            names.add(name)
+    return names
+
+
+def _braced(names: set[str]) -> str:
+    return ", ".join("{" + n + "}" for n in sorted(names)) or "none"
+
+
 # ------------------------------------------------------------------ lookups
 def __getattr__(name: str) -> object:
     """``DRIVERS``, transitional: indicator id -> its ``drivers`` in indicators.toml.
@@ -389,9 +159,8 @@ def __getattr__(name: str) -> object:
 
 
 def t(key: str, lang: Lang, **fields: object) -> str:
-    """The fixed text ``key`` in ``lang``, with ``{fields}`` filled in."""
-    zh, en = TEXT[key]
-    text = zh if lang == "zh" else en
+    """The fixed text ``key`` in ``lang`` (English unless "zh"), with ``{fields}`` filled in."""
+    text = texts()["zh" if lang == "zh" else "en"][key]
     return text.format(**fields) if fields else text
 
 
@@ -402,7 +171,7 @@ def pick(pair: tuple[str, str], lang: Lang) -> str:
 
 def status_name(status: str, lang: Lang) -> str:
     """Display name of a status (likely, uncertain, at_risk, ...)."""
-    return t(status, lang) if status in TEXT else status
+    return t(status, lang) if status in texts()["en"] else status
 
 
 def scenario_title(scenario: Scenario, lang: Lang) -> str:
@@ -568,7 +337,7 @@ def target_label(row: dict, lang: Lang, with_condition: bool = True) -> str:
 
 def kind_text(kind: str, deadline: int, lang: Lang) -> str:
     """How a target is judged, in a few characters."""
-    return t(f"kind_{kind}", lang, y=deadline) if f"kind_{kind}" in TEXT else kind
+    return t(f"kind_{kind}", lang, y=deadline) if f"kind_{kind}" in texts()["en"] else kind
 
 
 # ------------------------------------------------------------------ text layout
