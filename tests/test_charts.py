@@ -245,6 +245,14 @@ def test_short_labels_carry_the_condition() -> None:
     row = {**row, "target_id": "tech_smes_each_year", "kind": "each_year", "threshold": 600.0}
     assert labels.target_label(row, "zh") == "科技型中小企业入库每年≥600家"
     assert labels.target_label(row, "en") == "Tech SMEs registered ≥ 600/yr"
+    growth = {**row, "target_id": "hightech_tax_reduction_growth", "kind": "growth_average"}
+    growth |= {"threshold": 10.0, "unit": "percent_per_year"}
+    assert labels.target_label(growth, "zh") == "高企所得税减免额年均增≥10%"
+    assert labels.target_label(growth, "en") == "High-tech tax reduction ≥ 10% avg. growth"
+    total = {**row, "target_id": "tech_contracts_cumulative", "kind": "cumulative"}
+    total |= {"threshold": 150.0, "unit": "100m_cny"}
+    assert labels.target_label(total, "zh") == "技术合同成交额累计≥150亿元"
+    assert labels.target_label(total, "en") == "Tech-contract turnover ≥ 15 bn yuan total"
     unknown = {**row, "target_id": "not_in_the_catalogue", "name_en": "A target " * 10}
     assert labels.target_label(unknown, "en", with_condition=False) == "A target A target A t…"
 

@@ -290,31 +290,17 @@ def condition(kind: str, threshold: float, unit: str | None, deadline: int, lang
     """The condition of a target in a few characters: ``≥500家``, ``每年≥600家``, ``累计≥20家``."""
     if kind == "qualitative" or threshold is None or math.isnan(threshold):
         return ""
-    u = unit_name(unit, lang)
     n = num(threshold, lang)
     if lang == "zh":
-        prefix = {
-            "each_year": "每年",
-            "cumulative": "累计",
-            "growth_average": "年均增",
-            "growth_each_year": "每年增",
-        }.get(kind, "")
-        if kind.startswith("growth"):
-            u = "%"
-        return f"{prefix}≥{n}{u}"
-    if unit == "100m_cny":
+        amount = f"{n}%" if kind.startswith("growth") else f"{n}{unit_name(unit, lang)}"
+    elif unit == "100m_cny":
         amount = f"{num(threshold / 10, lang)} bn yuan"
     elif unit in ("percent", "percent_per_year") or kind.startswith("growth"):
         amount = f"{n}%"
     else:
-        amount = n
-    suffix = {
-        "each_year": "/yr",
-        "cumulative": " total",
-        "growth_average": " avg. growth",
-        "growth_each_year": " growth/yr",
-    }.get(kind, "")
-    return f"≥ {amount}{suffix}"
+        amount = n  # English labels leave the unit out: the subject names what is counted
+    key = f"cond_{kind}" if f"cond_{kind}" in texts()["en"] else "cond_level"
+    return t(key, lang, amount=amount)
 
 
 def target_label(row: dict, lang: Lang, with_condition: bool = True) -> str:
