@@ -28,7 +28,7 @@ from sim.catalogue import cached, indicators, units
 from sim.errors import CatalogueError, Problem
 from sim.levers import levers
 from sim.priors import parameters
-from sim.targets import targets
+from sim.targets import groups, targets
 from sim.validation import line_of, read_toml
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def _braced(names: set[str]) -> str:
     return ", ".join("{" + n + "}" for n in sorted(names)) or "none"
 
 
-# ------------------------------------------------------------------ lookups
+# ------------------------------------------------------------------ transitional
 def __getattr__(name: str) -> object:
     """``DRIVERS``, transitional: indicator id -> its ``drivers`` in indicators.toml.
 
@@ -158,6 +158,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# ------------------------------------------------------------------ lookups
 def t(key: str, lang: Lang, **fields: object) -> str:
     """The fixed text ``key`` in ``lang`` (English unless "zh"), with ``{fields}`` filled in."""
     text = texts()["zh" if lang == "zh" else "en"][key]
@@ -232,8 +233,6 @@ def clause(text: str | None, lang: Lang) -> str:
 
 def group_name(group: str, lang: Lang) -> str:
     """The goal group's name from the target catalogue."""
-    from sim.targets import groups
-
     g = groups().get(group)
     if g is None:
         return group
