@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.catalogue import cached, catalogue_dir, indicators, load_entries
 from sim.errors import CatalogueError, Problem
+from sim.validation import line_of, read_toml
 
 
 class Lever(BaseModel):
@@ -19,7 +20,10 @@ class Lever(BaseModel):
     id: str
     name_zh: str
     name_en: str
+    short_zh: str = Field(min_length=1)  # short names for chart tables
+    short_en: str = Field(min_length=1)
     unit: str
+    unit_en: str = Field(min_length=1)  # the unit in English charts: "10k yuan/yr"
     status_quo: float = Field(ge=0)
     status_quo_basis: str
     min: float = Field(ge=0)
@@ -97,6 +101,15 @@ def levers() -> dict[str, Lever]:
         for ind in lv.acts_on
         if ind not in known
     ]
+    _, lines = read_toml(path, CatalogueError)
+    first_of_unit: dict[str, Lever] = {}
+    for lv in loaded.values():
+        first = first_of_unit.setdefault(lv.unit, lv)
+        if lv.unit_en != first.unit_en:
+            key = f"levers.{lv.id}.unit_en"
+            message = f"{lv.unit_en!r} differs from {first.unit_en!r} of lever {first.id!r}"
+            message += f", which has the same unit {lv.unit!r}"
+            problems.append(Problem(key, message, line_of(lines, key)))
     if problems:
         raise CatalogueError(str(path), problems)
     return loaded

@@ -16,6 +16,9 @@ dist             keys                         meaning
 ``gamma``        shape, mean                  positive; sd = mean / sqrt(shape)
 ===============  ===========================  ==========================================
 
+Optional ``name_zh`` and ``name_en`` give a parameter a display name for the chart pack
+(both or neither); a parameter without one is shown by its id.
+
 Every parameter is drawn from its own named stream (:func:`sim.rng.stream`), so two scenarios
 run with the same seed share every parameter draw (common random numbers).
 """
@@ -27,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 from sim.catalogue import cached, catalogue_dir, indicators, load_entries
@@ -56,6 +59,8 @@ class Prior(BaseModel):
     dist: Literal["fixed", "uniform", "normal", "truncnormal", "lognormal", "beta", "gamma"]
     unit: str
     basis: str
+    name_zh: str | None = Field(default=None, min_length=1)  # display name for the charts
+    name_en: str | None = Field(default=None, min_length=1)
     value: float | None = None
     low: float | None = None
     high: float | None = None
@@ -86,6 +91,8 @@ class Prior(BaseModel):
                 raise ValueError(f"{key} must be positive")
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError("need low < high")
+        if (self.name_zh is None) != (self.name_en is None):
+            raise ValueError("give both name_zh and name_en, or neither")
         return self
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:

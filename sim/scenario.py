@@ -3,6 +3,8 @@
 A scenario is a TOML file::
 
     name = "baseline"                  # letters, digits, '-', '_' (names the result folder)
+    title_zh = "基准情景（现状延续）"      # optional display names for the charts (default: name)
+    title_en = "Baseline (status quo)"
     description = "Status quo: every lever at its 2022 level."
     draws = 20000                      # default number of Monte Carlo draws
     seed = 20230305                    # root seed of every random stream
@@ -42,6 +44,8 @@ class ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=80)
+    title_zh: str | None = Field(default=None, min_length=1, max_length=80)
+    title_en: str | None = Field(default=None, min_length=1, max_length=80)
     description: str = ""
     draws: int = Field(default=20_000, ge=1, le=MAX_DRAWS)
     seed: int = Field(default=20230305, ge=0, lt=2**63)
@@ -117,6 +121,8 @@ class Scenario:
     levers: Mapping[str, float]
     readings: Mapping[str, str] = field(default_factory=dict)
     assumptions: Mapping[str, float] = field(default_factory=dict)
+    title_zh: str | None = None  # display names for the charts; None shows the name
+    title_en: str | None = None
     source: str = "<code>"
 
     @property
@@ -131,9 +137,11 @@ class Scenario:
         return sum(catalogue[k].cost_wan(v) for k, v in self.levers.items())
 
     def spec(self) -> dict[str, Any]:
-        """The scenario as plain data, as it would be written to a file."""
+        """The scenario as plain data, as it would be written to a file (titles only if set,
+        so the spec and hash of an untitled scenario are what they were before titles)."""
         return {
             "name": self.name,
+            **_titles(self.title_zh, self.title_en),
             "description": self.description,
             "draws": self.draws,
             "seed": self.seed,
@@ -177,9 +185,19 @@ class Scenario:
         """A copy with some uncertain parameters fixed to a value."""
         return self._revalidated(assumptions={**self.assumptions, **values})
 
-    def renamed(self, name: str, description: str | None = None) -> Scenario:
-        """A copy under another name (results are saved under the name)."""
-        return self._revalidated(name=name, description=description or self.description)
+    def renamed(
+        self,
+        name: str,
+        description: str | None = None,
+        title_zh: str | None = None,
+        title_en: str | None = None,
+    ) -> Scenario:
+        """A copy under another name (results are saved under the name); the display titles
+        are the ones given here, not the old scenario's (the charts show the name otherwise)."""
+        spec = {k: v for k, v in self.spec().items() if k not in ("title_zh", "title_en")}
+        changes = {"name": name, "description": description or self.description}
+        data = {**spec, **changes, **_titles(title_zh, title_en)}
+        return from_dict(data, source=f"{self.source} (modified in code)")
 
     def with_run_settings(self, draws: int | None = None, seed: int | None = None) -> Scenario:
         """A copy with another number of draws or seed."""
@@ -187,6 +205,11 @@ class Scenario:
 
     def _revalidated(self, **changes: Any) -> Scenario:
         return from_dict({**self.spec(), **changes}, source=f"{self.source} (modified in code)")
+
+
+def _titles(title_zh: str | None, title_en: str | None) -> dict[str, str]:
+    """The title keys of a scenario spec, only those that are set."""
+    return {k: v for k, v in (("title_zh", title_zh), ("title_en", title_en)) if v is not None}
 
 
 def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None = None) -> Scenario:
@@ -208,6 +231,8 @@ def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None =
         levers=settings,
         readings=dict(spec.readings),
         assumptions=dict(spec.assumptions),
+        title_zh=spec.title_zh,
+        title_en=spec.title_en,
         source=source,
     )
 
@@ -220,5 +245,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def status_quo(name: str = "status_quo", draws: int = 20_000, seed: int = 20230305) -> Scenario:
-    """A scenario with every lever at its 2022 level."""
-    return from_dict({"name": name, "draws": draws, "seed": seed})
+    """A scenario with every lever at its 2022 level (titled 现状延续 / Status quo)."""
+    return from_dict({"name": name, "draws": draws, "seed": seed,
+                      "title_zh": "现状延续", "title_en": "Status quo"})  # fmt: skip

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.catalogue import cached, catalogue_dir, indicators, load_entries
+from sim.catalogue import cached, catalogue_dir, indicators, load_entries, unit_problem
 from sim.errors import CatalogueError, Problem
 from sim.validation import line_of, read_toml
 
@@ -71,6 +71,8 @@ class Target(BaseModel):
     id: str
     name_zh: str
     name_en: str
+    short_zh: str = Field(min_length=1)  # the subject for chart labels: 高新技术企业
+    short_en: str = Field(min_length=1)
     kind: Kind
     indicator: str | None = None
     threshold: float | None = Field(default=None, gt=0)
@@ -191,6 +193,11 @@ def targets() -> dict[str, Target]:
                 t.with_reading(name)
             except ValueError as exc:
                 flag(f"{where}.readings.{name}", str(exc))
+        used = [(f"{where}.unit", t.unit)]
+        used += [(f"{where}.readings.{n}.unit", r.unit) for n, r in t.readings.items()]
+        for key, unit in used:
+            if unit is not None and (p := unit_problem(key, unit, lines)) is not None:
+                problems.append(p)
     if problems:
         raise CatalogueError(str(path), problems)
     return loaded

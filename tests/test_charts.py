@@ -13,6 +13,7 @@ import sim
 from sim.charts import fonts, labels
 from sim.charts.layout import styled
 from sim.charts.pack import build_pack, figures
+from sim.targets import QUANTITATIVE_KINDS
 
 SCENARIOS = ["baseline.toml", "enterprise_cultivation.toml", "talent_first.toml"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,26 +212,23 @@ def test_unknown_language_is_an_error() -> None:
 # ---------------------------------------------------------------- labels
 
 
-def test_every_target_lever_and_unit_has_a_label() -> None:
-    from sim.catalogue import indicators
-
-    assert set(sim.targets()) <= set(labels.TARGET_SUBJECTS)
-    assert set(sim.levers()) <= set(labels.LEVER_SHORT)
-    assert {i.unit for i in indicators().values()} <= set(labels.UNITS)
-    assert {t.unit for t in sim.targets().values() if t.unit} <= set(labels.UNITS)
-
-
 def test_driver_parameters_exist() -> None:
     params = sim.parameters()
     from sim.catalogue import indicators
 
-    for ind, ids in labels.DRIVERS.items():
-        assert ind in indicators(), ind
-        missing = [p for p in ids if p not in params]
-        assert not missing, (ind, missing)
-    assert set(labels.PARAM_NAMES) <= set(params)
+    for ind in indicators().values():
+        missing = [p for p in ind.drivers if p not in params]
+        assert not missing, (ind.id, missing)
     behind = {t.indicator for t in sim.targets().values() if t.indicator}
-    assert behind <= set(labels.DRIVERS)
+    assert all(indicators()[i].drivers for i in behind)
+
+
+def test_parameter_names_come_from_the_catalogue() -> None:
+    assert labels.param_name("firms.pass_rate", "zh") == "高企认定通过率"
+    assert labels.param_name("firms.pass_rate", "en") == "certification pass rate"
+    unnamed = next(p for p, prior in sim.parameters().items() if prior.name_en is None)
+    assert labels.param_name(unnamed, "en") == unnamed
+    assert labels.param_name("no.such_parameter", "zh") == "no.such_parameter"
 
 
 def test_short_labels_carry_the_condition() -> None:
@@ -247,6 +245,55 @@ def test_short_labels_carry_the_condition() -> None:
     row = {**row, "target_id": "tech_smes_each_year", "kind": "each_year", "threshold": 600.0}
     assert labels.target_label(row, "zh") == "科技型中小企业入库每年≥600家"
     assert labels.target_label(row, "en") == "Tech SMEs registered ≥ 600/yr"
+    growth = {**row, "target_id": "hightech_tax_reduction_growth", "kind": "growth_average"}
+    growth |= {"threshold": 10.0, "unit": "percent_per_year"}
+    assert labels.target_label(growth, "zh") == "高企所得税减免额年均增≥10%"
+    assert labels.target_label(growth, "en") == "High-tech tax reduction ≥ 10% avg. growth"
+    total = {**row, "target_id": "tech_contracts_cumulative", "kind": "cumulative"}
+    total |= {"threshold": 150.0, "unit": "100m_cny"}
+    assert labels.target_label(total, "zh") == "技术合同成交额累计≥150亿元"
+    assert labels.target_label(total, "en") == "Tech-contract turnover ≥ 15 bn yuan total"
+    unknown = {**row, "target_id": "not_in_the_catalogue", "name_en": "A target " * 10}
+    assert labels.target_label(unknown, "en", with_condition=False) == "A target A target A t…"
+
+
+def test_lever_names_and_units_come_from_the_catalogue() -> None:
+    lever = sim.levers()["talent_services"]
+    assert labels.lever_name(lever.id, lever.name_zh, lever.name_en, "zh") == "人才安居（人才公寓）"
+    assert labels.lever_name(lever.id, lever.name_zh, lever.name_en, "en") == "Talent housing"
+    assert labels.lever_name("not_a_lever", "全称", "Full name", "en") == "Full name"
+    assert labels.lever_unit(lever.unit, "zh") == "套/年"
+    assert labels.lever_unit(lever.unit, "en") == "flats/yr"
+    pool = sim.levers()["risk_compensation_pool"]
+    assert (labels.lever_unit(pool.unit, "zh"), labels.lever_unit(pool.unit, "en")) == (
+        "万元",
+        "10k yuan",
+    )
+
+
+def test_scenario_titles_come_from_the_scenario(saved: list[Path]) -> None:
+    from sim.charts.layout import footer_text
+
+    baseline = sim.load_scenario(ROOT / "scenarios" / "baseline.toml")
+    assert labels.scenario_title(baseline, "zh") == "基准情景（现状延续）"
+    assert labels.scenario_title(baseline, "en") == "Baseline (status quo)"
+    assert labels.scenario_title(sim.status_quo(), "zh") == "现状延续"
+    untitled = sim.status_quo().renamed("mine")  # a new name drops the old titles
+    assert labels.scenario_title(untitled, "zh") == "mine"
+    with styled("en") as st:  # a saved result keeps its titles
+        assert "scenario: Baseline (status quo)" in footer_text(sim.load_result(saved[0]), st)
+
+
+def test_every_text_key_the_charts_ask_for_exists() -> None:
+    found = labels.texts()
+    code = "".join(
+        f.read_text(encoding="utf-8") for f in sorted((ROOT / "sim" / "charts").glob("*.py"))
+    )
+    asked = set(re.findall(r"\bt\(\s*[\"']([a-z0-9_]+)[\"']", code))
+    assert len(asked) > 100
+    assert asked <= found["en"].keys(), sorted(asked - found["en"].keys())
+    assert {f"kind_{k}" for k in QUANTITATIVE_KINDS} <= found["en"].keys()
+    assert set(labels.STATUSES) <= found["en"].keys()
 
 
 def test_wrap_respects_width_and_punctuation() -> None:

@@ -52,6 +52,8 @@ EXPECTED = {
     "unknown_assumption.toml": ["firms.no_such_parameter", "unknown parameter"],
     "levers_not_a_table.toml": ["levers", "valid dictionary"],
     "not_utf8.toml": ["not UTF-8"],
+    "title_not_text.toml": ["title_en", "valid string", ":3:"],
+    "title_empty.toml": ["title_zh", "at least 1 character", ":2:"],
 }
 
 
@@ -91,6 +93,7 @@ def test_shipped_scenarios_are_valid(path: Path) -> None:
     sc = load_scenario(path)
     assert sc.name == path.stem
     assert set(sc.levers) == set(levers())
+    assert sc.title_zh and sc.title_en, "a shipped scenario has a display title in both languages"
 
 
 def test_baseline_is_status_quo() -> None:
@@ -99,7 +102,7 @@ def test_baseline_is_status_quo() -> None:
     assert (
         sc.hash()
         == status_quo(name="baseline", draws=sc.draws, seed=sc.seed)
-        .renamed("baseline", sc.description)
+        .renamed("baseline", sc.description, sc.title_zh, sc.title_en)
         .hash()
     )
 
@@ -110,6 +113,29 @@ def test_packages_change_levers_and_cost_more() -> None:
         sc = load_scenario(ROOT / "scenarios" / f"{name}.toml")
         assert sc.changed_levers
         assert sc.annual_cost_wan() > base.annual_cost_wan()
+
+
+def test_titles_are_carried_through_the_spec_only_when_set() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "talent_first.toml")
+    assert (sc.title_zh, sc.title_en) == ("人才优先", "Talent first")
+    again = from_dict(sc.spec())
+    assert (again.title_zh, again.title_en) == (sc.title_zh, sc.title_en)
+    assert again.hash() == sc.hash()
+    assert sc.with_levers(talent_programme=5000).title_zh == "人才优先"
+    plain = status_quo().renamed("plain")  # a new name drops the titles
+    assert "title_zh" not in plain.spec() and "title_en" not in plain.spec()
+    assert (plain.title_zh, plain.title_en) == (None, None)
+    old = {
+        k: v for k, v in sc.spec().items() if not k.startswith("title_")
+    }  # written before titles
+    assert from_dict(old).title_zh is None
+
+
+def test_renaming_drops_the_old_titles() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "talent_first.toml")
+    assert (sc.renamed("people").title_zh, sc.renamed("people").title_en) == (None, None)
+    titled = sc.renamed("people", title_zh="人才", title_en="People")
+    assert (titled.name, titled.title_zh, titled.title_en) == ("people", "人才", "People")
 
 
 def test_with_levers_validates_and_keeps_the_rest() -> None:

@@ -16,6 +16,8 @@ def make(kind: str, threshold: float = 1.0, years=(2023, 2024, 2025)) -> Target:
         id="t",
         name_zh="t",
         name_en="t",
+        short_zh="t",
+        short_en="t",
         kind=kind,
         indicator="gdp",
         threshold=threshold,

@@ -1,7 +1,8 @@
-"""Packaged data: indicators, targets, levers, parameters and the sourced observations.
+"""Packaged data: indicators, units, targets, levers, parameters and the sourced observations.
 
-This module reads the files that describe indicators and observations; targets and levers
-are read and validated by :mod:`sim.targets` and :mod:`sim.levers`, which build on it.
+This module reads the files that describe indicators, their units and observations; targets,
+levers and parameters are read and validated by :mod:`sim.targets`, :mod:`sim.levers` and
+:mod:`sim.priors`, which build on it.
 
 Every loader is cached (:func:`cached`). :func:`use_catalogue` points all of them at another
 folder for a while — a copy with an extra target, indicator and lever, say — and clears the
@@ -17,10 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import CatalogueError, Problem
-from sim.validation import problems_from, read_toml
+from sim.validation import line_of, problems_from, read_toml, suggest
 
 PACKAGED_DIR = Path(__file__).resolve().parent
 _active_dir = PACKAGED_DIR
@@ -56,7 +57,8 @@ def reset_caches() -> None:
 @contextmanager
 def use_catalogue(folder: str | Path) -> Iterator[Path]:
     """Read the catalogue from ``folder`` inside the ``with`` block (same layout as the
-    packaged one: indicators.toml, targets.toml, levers.toml, parameters/, observations.csv).
+    packaged one: indicators.toml, units.toml, targets.toml, levers.toml, parameters/,
+    observations.csv).
 
     Meant for tests and for analysts trying out a changed catalogue without editing the
     package; not thread-safe.
@@ -84,6 +86,16 @@ class Indicator(BaseModel):
     unit: str
     observed_as: str | None = None
     drivers: tuple[str, ...] = ()
+
+
+class Unit(BaseModel):
+    """A unit of indicators and targets, with how it is written after a number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
 
 
 class Observation(BaseModel):
@@ -116,17 +128,42 @@ def load_entries(path: Path, section: str, model: type[BaseModel]) -> dict[str, 
             out[entry_id] = model.model_validate({"id": entry_id, **body})
         except ValidationError as exc:
             for p in problems_from(exc, model, lines):
-                key = f"{section}.{entry_id}.{p.key}"
-                problems.append(Problem(key, p.message, p.line, p.suggestion))
+                key = ".".join(part for part in (section, entry_id, p.key) if part)
+                problems.append(Problem(key, p.message, line_of(lines, key), p.suggestion))
     if problems:
         raise CatalogueError(str(path), problems)
     return out
 
 
 @cached
+def units() -> dict[str, Unit]:
+    """Every unit an indicator or a target may be recorded in, keyed by id."""
+    return load_entries(catalogue_dir() / "units.toml", "units", Unit)  # type: ignore[return-value]
+
+
+def unit_problem(key: str, unit: str, lines: dict[str, int]) -> Problem | None:
+    """A problem at ``key`` if ``unit`` is not in the units table (with a "did you mean")."""
+    known = units()
+    if unit in known:
+        return None
+    message = f"unknown unit {unit!r} (not in units.toml)"
+    return Problem(key, message, line_of(lines, key), suggest(unit, known))
+
+
+@cached
 def indicators() -> dict[str, Indicator]:
-    """All indicators, keyed by id, in catalogue order."""
-    return load_entries(catalogue_dir() / "indicators.toml", "indicators", Indicator)  # type: ignore[return-value]
+    """All indicators, keyed by id, in catalogue order, each in a unit of the units table."""
+    path = catalogue_dir() / "indicators.toml"
+    loaded: dict[str, Indicator] = load_entries(path, "indicators", Indicator)  # type: ignore[assignment]
+    _, lines = read_toml(path, CatalogueError)
+    problems = [
+        p
+        for ind in loaded.values()
+        if (p := unit_problem(f"indicators.{ind.id}.unit", ind.unit, lines)) is not None
+    ]
+    if problems:
+        raise CatalogueError(str(path), problems)
+    return loaded
 
 
 @cached

@@ -100,7 +100,7 @@ def status_counts(result: Result) -> dict[str, int]:
 def comparison_footer(results: Sequence[Result], st: Style) -> str:
     """Left footer of a comparison page: the packages, draws, seed and run date."""
     lang = st.lang
-    names = " / ".join(L.scenario_name(r.scenario.name, lang) for r in results)
+    names = " / ".join(L.scenario_title(r.scenario, lang) for r in results)
     m = results[0].manifest
     draws = f"{int(m['draws']):,}"
     if lang == "zh":

@@ -62,7 +62,7 @@ def comparison_costs(results: Sequence[Result], lang: str = "zh") -> Pages:
                 zorder=3,
             )
             ax.annotate(
-                L.scenario_name(res.scenario.name, lang),
+                L.scenario_title(res.scenario, lang),
                 (c, e),
                 xytext=(8, 4),
                 textcoords="offset points",
@@ -94,7 +94,7 @@ def comparison_costs(results: Sequence[Result], lang: str = "zh") -> Pages:
                 Row(
                     [
                         Cell(
-                            L.scenario_name(res.scenario.name, lang),
+                            L.scenario_title(res.scenario, lang),
                             weight="bold",
                             color=package_colour(i),
                         ),
@@ -129,7 +129,7 @@ def comparison_costs(results: Sequence[Result], lang: str = "zh") -> Pages:
             fig.text(
                 x,
                 y,
-                L.scenario_name(res.scenario.name, lang),
+                L.scenario_title(res.scenario, lang),
                 fontsize=9.5,
                 fontweight="bold",
                 color=package_colour(j + 1),
@@ -187,7 +187,7 @@ def _n_met_overlay(fig: Figure, results: Sequence[Result], st: Style, rect: tupl
             np.r_[k - 0.5, k[-1] + 0.5],
             color=package_colour(i),
             lw=1.4,
-            label=L.scenario_name(res.scenario.name, lang),
+            label=L.scenario_title(res.scenario, lang),
         )
         e = float(res.joint.loc["expected_number_met", "p"])
         ax.axvline(e, color=package_colour(i), lw=0.8, ls=(0, (3, 2)))
@@ -230,7 +230,7 @@ def comparison_levers(results: Sequence[Result], lang: str = "zh") -> Pages:
             Column(t("col_unit", lang), 1.1),
             Column(t("col_status_quo", lang), 1.1, "right"),
         ]
-        cols += [Column(L.scenario_name(r.scenario.name, lang), 1.3, "right") for r in results]
+        cols += [Column(L.scenario_title(r.scenario, lang), 1.3, "right") for r in results]
         rows = []
         for lid in changed:
             lever = catalogue[lid]

@@ -67,7 +67,7 @@ def comparison_cover(results: Sequence[Result], lang: str = "zh") -> Pages:
             counts = status_counts(res)
             cost = res.annual_cost_wan()
             e = float(res.joint.loc["expected_number_met", "p"])
-            name = L.scenario_name(res.scenario.name, lang)
+            name = L.scenario_title(res.scenario, lang)
             extra = t("reference", lang) if i == 0 else f"{cost - ref_cost:+,.0f}".replace("-", "−")
             e_text = f"{e:.1f}"
             if i:
@@ -110,7 +110,7 @@ def comparison_cover(results: Sequence[Result], lang: str = "zh") -> Pages:
             fig.text(
                 x,
                 top,
-                L.scenario_name(res.scenario.name, lang),
+                L.scenario_title(res.scenario, lang),
                 fontsize=11,
                 fontweight="bold",
                 color=package_colour(i),
@@ -183,7 +183,7 @@ def _group_table(fig: Figure, results: Sequence[Result], st: Style, top: float) 
     if top - height < CONTENT_BOTTOM + 0.01:
         return
     cols = [Column(t("cmp_group_col", lang), 2.4)]
-    cols += [Column(L.scenario_name(r.scenario.name, lang), 1.6, "right") for r in results]
+    cols += [Column(L.scenario_title(r.scenario, lang), 1.6, "right") for r in results]
     per = [
         {r["target_id"]: r for r in rows_in_policy_order(res, modelled_only=True)}
         for res in results

@@ -119,9 +119,7 @@ def comparison_pmet(results: Sequence[Result], lang: str = "zh") -> Pages:
         ax.grid(axis="x", color="#e6e6e6", lw=0.5)
         ax.set_axisbelow(True)
         handles = [
-            Line2D(
-                [], [], lw=0, label=L.scenario_name(res.scenario.name, lang), **marker_style(i, 6)
-            )
+            Line2D([], [], lw=0, label=L.scenario_title(res.scenario, lang), **marker_style(i, 6))
             for i, res in enumerate(results)
         ]
         fig.legend(
@@ -142,7 +140,7 @@ def comparison_differences(results: Sequence[Result], lang: str = "zh") -> Pages
     with styled(lang, warn=False) as st:
         lang = st.lang
         diffs = differences(results)
-        ref_name = L.scenario_name(results[0].scenario.name, lang)
+        ref_name = L.scenario_title(results[0].scenario, lang)
         subtitle = t("cmp_diff_sub", lang, ref=ref_name)
         fig = new_page(t("cmp_diff_title", lang), subtitle, comparison_footer(results, st), st)
         slots = [("all", None), *_slots(results)]
@@ -229,7 +227,7 @@ def comparison_differences(results: Sequence[Result], lang: str = "zh") -> Pages
             else:
                 ax.set_yticks([])
             cost = res.annual_cost_wan() - results[0].annual_cost_wan()
-            title = L.scenario_name(res.scenario.name, lang)
+            title = L.scenario_title(res.scenario, lang)
             centre = x0 + j * (w + gap) + w / 2
             fig.text(
                 centre,

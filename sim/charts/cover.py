@@ -58,7 +58,7 @@ def _scenario_block(
     lang = st.lang
     sc = result.scenario
     fig.text(x, y, t("scenario", lang), fontsize=9, color=L.MUTED, va="top")
-    name = L.scenario_name(sc.name, lang)
+    name = L.scenario_title(sc, lang)
     fig.text(x, y - 0.025, st.text(name), fontsize=18, fontweight="bold", color=L.INK, va="top")
     if name != sc.name:
         fig.text(x, y - 0.075, sc.name, fontsize=8.5, color=L.MUTED, va="top")

@@ -1,332 +1,43 @@
-"""Every fixed text of the chart pack in Chinese and English, and number/unit formatting.
+"""What the charts write, in Chinese and English: fixed texts, names, numbers and units.
+
+Nothing here is knowledge of the policy or the model; it is read where it lives:
+
+- fixed chart texts from the text catalogue ``sim/charts/text/zh.toml`` and ``en.toml``
+  (:func:`t`; the two files must have the same keys and placeholders, see :func:`texts`);
+- a target's short subject from ``short_zh`` / ``short_en`` in ``sim/catalogue/targets.toml``;
+- units from ``sim/catalogue/units.toml``; lever short names and English units from
+  ``sim/catalogue/levers.toml``; parameter names from ``sim/catalogue/parameters/``;
+- a scenario's display title from its file (``title_zh`` / ``title_en``).
 
 Target names in the catalogue are the policy's full sentences, too long for a bar label; a
-chart shows a short *subject* per target (:data:`TARGET_SUBJECTS`) followed by the condition
-generated from the result's own kind and threshold (so a scenario that selects another
-reading of a target gets the right number): ``高新技术企业≥500家``,
-``科技型中小企业入库 每年≥600家``.
+chart shows the target's short subject followed by the condition generated from the result's
+own kind and threshold (so a scenario that selects another reading of a target gets the right
+number): ``高新技术企业≥500家``, ``科技型中小企业入库每年≥600家``.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.catalogue import cached, units
+from sim.errors import CatalogueError, Problem
+from sim.levers import levers
+from sim.priors import parameters
+from sim.targets import groups, targets
+from sim.validation import line_of, read_toml
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 Lang = str  # "zh" or "en"
+LANGS = ("zh", "en")
+TEXT_DIR = Path(__file__).resolve().parent / "text"
 
-# ------------------------------------------------------------------ fixed text
-TEXT: dict[str, tuple[str, str]] = {
-    # pack and page titles
-    "pack_title": (
-        "启东市科技创新目标达成评估",
-        "Qidong science-and-technology targets: attainment outlook",
-    ),
-    "pack_subtitle": (
-        "启政办发〔2023〕10号《关于进一步提升科技创新能力的实施意见》"
-        "2023—2025年目标 · 蒙特卡洛模拟",
-        "Policy 启政办发〔2023〕10号 (Qidong, 2023): targets for 2023–2025 · "
-        "Monte Carlo simulation",
-    ),
-    "pack_subtitle_plain": (
-        "",
-        "Qidong policy on raising innovation capacity (2023, no. 10): targets for 2023–2025 · "
-        "Monte Carlo simulation",
-    ),
-    "footer": ("启东市科技创新目标模拟", "Qidong innovation-target simulation"),
-    "page": ("第 {i} / {n} 页", "page {i} of {n}"),
-    "cover_title": ("目标达成概况", "Summary"),
-    "table_title": ("各项目标达成情况一览", "Every target at a glance"),
-    "table_title_cont": ("各项目标达成情况一览（续）", "Every target at a glance (continued)"),
-    "bars_title": ("各目标达成概率", "Probability of meeting each target"),
-    "fans_title": (
-        "主要指标走势（2022年起点 → 2025年）",
-        "Indicator paths behind the targets, 2022 → 2025",
-    ),
-    "risk_title": (
-        "存在风险目标：判定值的分布",
-        "Targets at risk: where the judged value may land",
-    ),
-    "joint_title": ("整体达成情况", "Meeting the targets together"),
-    "cofail_title": ("哪些目标容易同时落空", "Which targets tend to be missed together"),
-    "levers_title": ("本情景的政策措施设定", "Policy settings of this scenario"),
-    "params_title": ("影响风险目标的主要假设", "Assumptions behind the targets at risk"),
-    "cmp_cover_title": ("政策组合比较概况", "Comparing policy packages"),
-    "cmp_pmet_title": ("各情景下的目标达成概率", "Probability of meeting each target, by package"),
-    "cmp_diff_title": ("各政策组合相对基准的变化", "Change against the reference, by package"),
-    "cmp_cost_title": ("投入与效果", "Cost and effect"),
-    "cmp_levers_title": ("各情景的措施设定", "Policy settings of each package"),
-    # status
-    "likely": ("很可能达成", "likely"),
-    "uncertain": ("存在不确定", "uncertain"),
-    "at_risk": ("存在风险", "at risk"),
-    "not_modelled": ("未模拟", "not modelled"),
-    "qualitative": ("定性目标", "qualitative"),
-    "status_rule": (
-        "达成概率 ≥80% 为“很可能达成”，50%—80% 为“存在不确定”，<50% 为“存在风险”",
-        "P(met) ≥ 80 %: likely; 50–80 %: uncertain; below 50 %: at risk",
-    ),
-    # cover
-    "scenario": ("情景", "Scenario"),
-    "description": ("情景说明", "Description"),
-    "lever_changes": ("相对现状调整的措施", "Measures changed from the status quo"),
-    "no_lever_changes": ("无：所有措施维持2022年水平", "none: every measure at its 2022 level"),
-    "readings": ("目标口径", "Target readings"),
-    "assumptions_fixed": ("固定的参数", "Parameters fixed"),
-    "run_info": (
-        "模拟 {draws} 次 · 随机种子 {seed} · 运行日期 {date} · 模型版本 {version}",
-        "{draws} draws · seed {seed} · run on {date} · sim {version}",
-    ),
-    "annual_cost": ("措施年度投入", "Annual cost of the measures"),
-    "wan_per_year": ("{v} 万元/年", "{v} 10k yuan a year"),
-    "targets_modelled": ("共模拟 {n} 项量化目标", "{n} quantitative targets simulated"),
-    "qualitative_note": ("另有 {n} 项定性目标未模拟", "{n} qualitative goals not simulated"),
-    "p_all": ("全部目标同时达成的概率", "P(every target met)"),
-    "expected_met": ("预计达成目标数（期望值）", "Expected number of targets met"),
-    "of_n": ("项 / 共 {n} 项", " of {n}"),
-    "zero_hits": (
-        "{draws} 次模拟中 0 次全部达成（95%上限 {hi}）",
-        "0 of {draws} draws met every target (95 % upper bound {hi})",
-    ),
-    "lowest": ("达成概率最低的目标", "Targets with the lowest probability"),
-    "by_group": (
-        "各目标组（每格一项目标，按达成概率排列）",
-        "By goal group (one square per target)",
-    ),
-    "how_to_read": ("如何阅读", "How to read this"),
-    "how_to_read_text": (
-        "本报告用蒙特卡洛方法模拟2023—2025年各项指标的可能走势：每次模拟抽取一组不确定参数和逐年波动，"
-        "按政策原文口径判断每项目标是否达成；“达成概率”即达成目标的模拟次数所占比例，“±”后为模拟误差。"
-        "达成概率≥80%为“很可能达成”，50%—80%为“存在不确定”，低于50%为“存在风险”。"
-        "概率反映的是模型假设下的可能性，不是预测值；多数参数缺乏公开数据，以假设代替（见“主要假设”页），"
-        "请结合各责任单位掌握的实际进展研判。",
-        "Each draw of the Monte Carlo simulation picks one set of the uncertain parameters and one "
-        "sequence of yearly shocks, runs 2023–2025 and judges every target as the policy words it. "
-        "P(met) is the share of draws in which a target is met; '±' gives the simulation error. "
-        "P(met) of 80 % or more is 'likely', 50–80 % 'uncertain', below 50 % 'at risk'. These are "
-        "probabilities under the model's assumptions, not forecasts: most parameters have no "
-        "published data and rest on assumptions (see the assumptions page), so read them together "
-        "with what the responsible departments know.",
-    ),
-    # table
-    "col_target": ("目标", "Target"),
-    "col_clause": ("条款", "Clause"),
-    "col_threshold": ("目标值", "Threshold"),
-    "col_judged": ("考核口径", "Judged on"),
-    "col_2022": ("2022年值", "2022"),
-    "col_median": ("判定值中位数", "Median"),
-    "col_interval": ("80%区间", "80 % interval"),
-    "col_pmet": ("达成概率", "P(met)"),
-    "col_status": ("判断", "Status"),
-    "table_note": (
-        "2022年值：未标注者为公开数据，*为模型估计（无公开数据）。判定值：水平类为2025年值，每年类为最差年份的值，"
-        "累计类为2023—2025年合计，年均增长类为2022→2025年复合年均增速。80%区间：判定值有80%的可能落在此范围。",
-        "2022: published figure unless marked * (a model estimate: no published figure). Judged "
-        "value: the 2025 value for levels, the worst year for yearly targets, the 2023–2025 total "
-        "for cumulative ones, compound average growth 2022→2025 for growth targets. 80 % interval: "
-        "the judged value lands in it with probability 0.8.",
-    ),
-    "table_note_reading": (
-        "† 按本情景选择的替代口径判定（见“措施设定”页）。",
-        "† judged on an alternative reading chosen by the scenario (see the settings page).",
-    ),
-    "kind_level": ("{y}年末", "end {y}"),
-    "kind_each_year": ("每年", "every year"),
-    "kind_cumulative": ("三年累计", "3-year total"),
-    "kind_growth_average": ("年均增长", "avg. growth"),
-    "kind_growth_each_year": ("每年增长", "growth each year"),
-    "kind_qualitative": ("定性", "qualitative"),
-    "not_simulated": ("不模拟", "not simulated"),
-    # bars
-    "bars_xlabel": ("达成概率（误差线为95%置信区间）", "P(met) (error bars: 95 % Wilson interval)"),
-    "bars_note": (
-        "按目标组排列，组内按达成概率从高到低；颜色表示判断，虚线为50%和80%分界。",
-        "Grouped by goal, highest first within a group; colour shows the status; dashed lines "
-        "mark 50 % and 80 %.",
-    ),
-    # fans
-    "fan_legend_90": ("90%区间", "90 % band"),
-    "fan_legend_50": ("50%区间", "50 % band"),
-    "fan_legend_median": ("中位数", "median"),
-    "fan_legend_observed": ("2022年公开数据", "2022 published"),
-    "fan_legend_estimated": ("2022年模型估计", "2022 model estimate"),
-    "fan_legend_threshold": ("目标值（◆为考核年）", "target (◆ judged year)"),
-    "fan_sub_level": ("{y}年末水平", "level at end {y}"),
-    "fan_sub_each_year": ("年度值，每年均须达标", "yearly value; every year must reach it"),
-    "fan_sub_cumulative": ("2023年起累计值", "running total from 2023"),
-    "fan_sub_growth_average": ("相对2022年的倍数（需≥{x}倍）", "multiple of 2022 (needs ×{x})"),
-    "fan_sub_growth_each_year": ("逐年增速", "growth on the year before"),
-    "fan_note": (
-        "阴影为模拟的90%和50%区间，实线为中位数。累计类与增长类面板依据前{n}次模拟的完整轨迹计算；"
-        "年度值面板的区间是每年各自的区间，“每年达标”要求每一年都达到目标值，因此达成概率低于单看某一年。",
-        "Shaded: 90 % and 50 % bands; line: median. Running totals and growth multiples come from "
-        "the full paths of the first {n} draws. Bands of yearly values are per year; a target "
-        "for every year needs all three years above the line, so it is harder than any one year.",
-    ),
-    "multiple": ("倍", "×"),
-    # risk distributions
-    "risk_met": ("达成区域", "met"),
-    "risk_p": ("达成概率 {p}", "P(met) {p}"),
-    "risk_median": ("中位数 {m}", "median {m}"),
-    "risk_threshold": ("目标值", "target"),
-    "risk_ylabel": ("概率", "probability"),
-    "risk_none": ("本情景下没有“存在风险”的目标。", "No target is at risk in this scenario."),
-    "risk_note": (
-        "柱形为判定值的模拟分布（判定口径见一览表）；绿色为达到目标的部分，竖线为目标值。",
-        "Bars: simulated distribution of the judged value (see the table for how each target is "
-        "judged); green: the part that meets the target; vertical line: the threshold.",
-    ),
-    # joint
-    "joint_groups": ("各目标组全部达成的概率", "P(every target of a group met)"),
-    "joint_all": ("全部 {n} 项", "all {n} targets"),
-    "joint_nmet": ("达成目标数的分布", "Number of targets met"),
-    "joint_nmet_x": ("同时达成的目标数", "targets met"),
-    "joint_nmet_y": ("概率", "probability"),
-    "joint_expected": ("期望 {e} 项", "expected {e}"),
-    "joint_at_least": ("至少 {k} 项", "at least {k}"),
-    "joint_at_least_title": (
-        "至少达成若干项目标的概率",
-        "Probability of meeting at least k targets",
-    ),
-    "joint_text": (
-        "即使单项目标各有较大把握，同时全部达成也要求每一项都顺利，因此整体概率远低于单项概率。"
-        "更有意义的是“预计达成多少项”和哪几组目标拖后腿。",
-        "Even when single targets look reachable, meeting all of them needs every one to go "
-        "right, so the joint probability is far below the single ones. The expected number met "
-        "and the weak groups say more.",
-    ),
-    "group_targets": ("（{n}项）", " ({n})"),
-    # cofailure
-    "cofail_cbar": ("两项目标同时落空的概率", "P(both missed)"),
-    "cofail_note": (
-        "每格为两项目标同时未达成的概率，对角线为单项未达成概率；按目标组排序。",
-        "Each cell: probability that both targets are missed; diagonal: probability the target "
-        "is missed; ordered by goal group.",
-    ),
-    "cofail_pairs": ("关联最强的同时落空组合", "Misses that go together most"),
-    "cofail_pairs_note": (
-        "按“落空相关系数”排序（0为互不相关，1为总是同时落空），反映共同的驱动因素。",
-        "Ranked by the correlation of misses (0: unrelated, 1: always missed together), which "
-        "points to shared drivers.",
-    ),
-    "cofail_corr": ("相关 {r}", "corr. {r}"),
-    # levers
-    "col_lever": ("措施", "Measure"),
-    "col_setting": ("本情景", "Setting"),
-    "col_unit": ("单位", "Unit"),
-    "col_status_quo": ("现状(2022)", "Status quo"),
-    "col_cost": ("年度投入(万元)", "Cost (10k yuan/yr)"),
-    "total": ("合计", "Total"),
-    "levers_note": (
-        "加粗为本情景调整的措施（▲提高，▼降低）。现状水平与成本多数为假设"
-        "（政策原文和公开数据未给出预算），详见 sim/catalogue/levers.toml。",
-        "Bold: measures changed in this scenario (▲ raised, ▼ lowered). Most status-quo levels "
-        "and costs are assumptions (the policy and the data give no budgets); see "
-        "sim/catalogue/levers.toml.",
-    ),
-    "readings_none": ("全部按政策原文字面口径", "every target read literally"),
-    # parameters
-    "col_param": ("参数", "Parameter"),
-    "col_prior": ("先验：中位数（90%范围）", "Prior: median (90 % range)"),
-    "col_basis": ("依据（目录原文）", "Basis"),
-    "col_drives": ("影响的风险目标", "Targets at risk it drives"),
-    "params_note": (
-        "选取与排序：保存的样本只有指标轨迹、没有参数抽样值，无法按相关性排序；"
-        "因此按模型方程列出驱动各风险目标的参数（先列起始水平或速率，再列趋势，最后列波动），"
-        "调整过的措施另列其效果弹性；同一层级内，影响风险目标多的在前，"
-        "无数据支撑的假设排在有数据来源的参数之前。括号内为先验分布的90%范围。"
-        "全部参数见 sim/catalogue/parameters/。",
-        "Selection and order: the saved sample holds indicator paths, not parameter draws, so no "
-        "correlation ranking is possible. Listed are the parameters in each at-risk target's "
-        "equations (starting level or rate first, then trend, then noise) and the response "
-        "elasticities of changed measures; within a tier, parameters driving more at-risk "
-        "targets first, assumptions before data-sourced values. Brackets: 90 % range of the "
-        "prior. All parameters: sim/catalogue/parameters/.",
-    ),
-    "params_more": ("另有 {n} 项参数未列出。", "{n} more parameters not shown."),
-    "params_none": ("本情景下没有“存在风险”的目标。", "No target is at risk in this scenario."),
-    "source_tag": ("[数据]", "[data]"),
-    "assumption_tag": ("[假设]", "[assumption]"),
-    "elasticity_of": ("措施效果弹性：{lever}", "response to measure: {lever}"),
-    # comparison
-    "reference": ("基准", "reference"),
-    "col_scenario": ("情景", "Package"),
-    "col_cost_total": ("年度投入(万元)", "Cost (10k yuan)"),
-    "col_extra_cost": ("比基准增加", "vs reference"),
-    "col_counts": ("很可能/不确定/风险", "likely / uncertain / at risk"),
-    "col_expected": ("预计达成数", "Expected met"),
-    "col_p_all": ("全部达成概率", "P(all met)"),
-    "cmp_diff_x": (
-        "达成概率变化（百分点，误差线为±1.96倍标准误）",
-        "Change in P(met), points (bars: ±1.96 SE)",
-    ),
-    "cmp_paired": (
-        "各情景使用相同的随机抽样（共同随机数），变化量为逐次配对差，误差远小于比较两次独立模拟。",
-        "Packages share their random draws (common random numbers), so a change is a paired "
-        "difference, much more precise than comparing two independent runs.",
-    ),
-    "cmp_filled": (
-        "实心：变化超过两倍标准误（显著）；空心：不显著。",
-        "Filled: the change exceeds twice its standard error; hollow: it does not.",
-    ),
-    "cmp_unpaired": (
-        "注意：这些结果不是同一次联合运行，变化量按独立样本计算（偏保守）。",
-        "Note: these results are not from one joint run; differences are computed as if "
-        "independent (conservative).",
-    ),
-    "cmp_crossings": ("跨越50%/80%分界的目标", "Targets moved across 50 % / 80 %"),
-    "cmp_no_crossings": ("无目标跨越分界", "no target crosses a line"),
-    "cmp_up": ("升至", "up to"),
-    "cmp_down": ("降至", "down to"),
-    "cmp_cost_x": ("年度投入（万元）", "Annual cost (10k yuan)"),
-    "cmp_cost_y": ("预计达成目标数", "Expected number of targets met"),
-    "cmp_per_target": ("每多达成1项的投入(万元)", "Cost per extra target"),
-    "cmp_nmet_title": (
-        "达成目标数的分布（虚线为期望值）",
-        "Number of targets met (dashed: expected)",
-    ),
-    "cmp_pmet_note": (
-        "每行一项目标，点为各情景下的达成概率；虚线为50%和80%分界。",
-        "One row per target; dots: P(met) under each package; dashed lines mark 50 % and 80 %.",
-    ),
-    "cmp_levers_note": (
-        "加粗为相对现状调整的设定。",
-        "Bold: settings changed from the status quo.",
-    ),
-    "all_targets": ("全部目标同时达成", "every target met"),
-    "cmp_top_changes": ("达成概率变化最大的目标（百分点）", "Largest changes in P(met) (points)"),
-    "cmp_cross_count": (
-        "跨越50%/80%分界：上升 {up} 项，下降 {down} 项",
-        "across 50 % / 80 %: {up} up, {down} down",
-    ),
-    "cmp_pp_unit": ("变化以百分点计。", "Changes are in percentage points."),
-    "cmp_diff_sub": (
-        "相对“{ref}”的达成概率变化（百分点）",
-        "Change in P(met) against {ref} (points)",
-    ),
-    "cmp_extra_cost_line": ("年度投入比基准 {v} 万元", "{v} (10k yuan/yr) vs reference"),
-    "cmp_cost_sub": (
-        "横轴为措施年度投入，纵轴为预计达成目标数（误差线为95%区间）",
-        "Annual cost of the measures against the expected number of targets met "
-        "(bars: 95 % interval)",
-    ),
-    "cmp_extra_met": ("多达成目标数", "Extra targets met"),
-    "cmp_cost_note": (
-        "“每多达成1项目标的年度投入”＝增加的年度投入÷多达成的目标数（期望值），仅作粗略参考："
-        "各目标的重要性不同，且投入成本多为假设。",
-        "Extra cost per extra target = extra annual cost ÷ extra expected targets met; a rough "
-        "guide only: targets differ in importance and most costs are assumptions.",
-    ),
-    "cmp_line": ("{line}分界", "{line} line"),
-    "cmp_group_title": ("各目标组预计达成目标数", "Expected number of targets met, by goal group"),
-    "cmp_group_col": ("目标组", "Goal group"),
-    "cmp_total_cost": ("年度投入合计（万元）", "Annual cost (10k yuan)"),
-    "cmp_unchanged": (
-        "其余 {n} 项措施在各情景中均为现状水平。",
-        "The other {n} measures stay at their status quo in every package.",
-    ),
-    "expected_row": ("预计达成目标数", "expected number met"),
-}
 
 # ------------------------------------------------------------------ statuses and palette
 STATUSES = ("likely", "uncertain", "at_risk")
@@ -353,384 +64,6 @@ THRESHOLD_COLOUR = "#262626"
 SCENARIO_COLOURS = ("#595959", "#3b6ea5", "#c46a1b", "#7a4f9a", "#2a8c8c")
 SCENARIO_MARKERS = ("|", "s", "D", "^", "v")  # the reference is a tick: visible behind others
 
-# ------------------------------------------------------------------ targets
-TARGET_SUBJECTS: dict[str, tuple[str, str]] = {
-    "hightech_enterprises_2025": ("高新技术企业", "High-tech enterprises"),
-    "cultivation_pool_2025": ("雏鹰瞪羚独角兽在库", "Fledgling/gazelle/unicorn pool"),
-    "tech_smes_each_year": ("科技型中小企业入库", "Tech SMEs registered"),
-    "projects_attracted_each_year": ("招引科创项目", "S&T projects attracted"),
-    "zjtx_new_2025": ("新增省级以上专精特新", "New provincial+ SRDI firms"),
-    "hightech_output_share_2025": ("高新技术产业产值占比", "High-tech output share"),
-    "invention_patents_2025": ("万人发明专利拥有量", "Invention patents per 10k"),
-    "iur_projects_each_year": ("产学研合作项目", "Industry–university projects"),
-    "tech_contracts_cumulative": ("技术合同成交额", "Tech-contract turnover"),
-    "research_projects_each_year": ("技术攻关项目", "Key research projects"),
-    "enterprise_rd_institutions_2025": ("新增企业研发机构", "New enterprise R&D institutions"),
-    "enterprise_rd_platforms_each_year": ("新增企业研发平台", "New enterprise R&D platforms"),
-    "rd_institution_coverage_2025": ("企业研发机构建有率", "R&D-institution coverage"),
-    "incubators_2025": ("新增众创空间、孵化器", "New maker spaces, incubators"),
-    "new_type_rd_institutions_2025": ("新增省新型研发机构", "New new-type R&D institutes"),
-    "public_service_platforms_2025": ("新增研发检测服务平台", "New R&D/testing service platforms"),
-    "public_service_platforms_built_2025": ("新建公共服务平台", "New public service platforms"),
-    "large_instrument_members_2025": ("加入省大仪器平台", "New large-instrument members"),
-    "institutes_transfer_centres_2025": (
-        "新增产研院、转移中心",
-        "New institutes, transfer centres",
-    ),
-    "national_talents_2025": ("新增国家级人才", "New national-level talents"),
-    "provincial_municipal_talents_2025": ("新增省市级高层次人才", "New prov./municipal talents"),
-    "foreign_experts_2025": ("新增外国高端人才", "New foreign experts"),
-    "high_level_talents_2025": ("新增高层次人才", "New high-level talents"),
-    "talent_programme_entrants_2025": ("入选各级人才计划", "Talent-programme entrants"),
-    "professional_technicians_2025": ("培养专业技术人才", "Professional technicians trained"),
-    "skilled_workers_2025": ("培养技能人才", "Skilled workers trained"),
-    "rd_to_gdp_2025": ("研发经费占GDP比重", "R&D spending / GDP"),
-    "hightech_tax_reduction_growth": ("高企所得税减免额", "High-tech tax reduction"),
-    "rd_super_deduction_growth": ("研发费用加计扣除额", "R&D super-deduction"),
-    "shanghai_transfers_each_year": ("转化上海科技成果", "Shanghai results transferred"),
-    "agri_technologies_each_year": ("推广农业新技术", "Farm technologies promoted"),
-    "agri_varieties_each_year": ("引进农业新品种", "New varieties introduced"),
-    "farmers_trained_each_year": ("培训高素质农民", "Farmers trained"),
-    "provincial_innovation_demo_county": (
-        "跻身省创新型示范县市",
-        "Provincial innovation demo county",
-    ),
-    "yangtze_delta_innovation_city": ("长三角北翼全域创新之城", "Innovation city of the north YRD"),
-    "provincial_hightech_zone": ("争创省级高新区", "Provincial high-tech zone"),
-    "nantong_riverside_belt_rank": ("沿江科创带考核领先", "Top rank in riverside belt"),
-}
-
-UNITS: dict[str, tuple[str, str]] = {
-    "firms": ("家", "firms"),
-    "projects": ("个", "projects"),
-    "percent": ("%", "%"),
-    "per_10k_residents": ("件/万人", "per 10k residents"),
-    "100m_cny": ("亿元", "100m yuan"),
-    "institutions": ("家", "institutions"),
-    "incubators": ("家", "incubators"),
-    "platforms": ("个", "platforms"),
-    "members": ("家", "members"),
-    "institutes": ("家", "institutes"),
-    "persons": ("人", "persons"),
-    "percent_per_year": ("%/年", "%/yr"),
-    "results": ("项", "results"),
-    "technologies": ("项", "technologies"),
-    "varieties": ("个", "varieties"),
-    "10k_persons": ("万人", "10k persons"),
-    "": ("", ""),
-}
-
-SCENARIO_NAMES: dict[str, tuple[str, str]] = {
-    "baseline": ("基准情景（现状延续）", "Baseline (status quo)"),
-    "status_quo": ("现状延续", "Status quo"),
-    "enterprise_cultivation": ("高企倍增", "Enterprise cultivation"),
-    "talent_first": ("人才优先", "Talent first"),
-}
-
-# ------------------------------------------------------------------ levers
-LEVER_SHORT: dict[str, tuple[str, str]] = {
-    "project_attraction": ("科创项目招引", "Project attraction"),
-    "cultivation_programme": ("科创企业培育（高企倍增）", "Firm cultivation ladder"),
-    "zjtx_support": ("专精特新培育扶持", "SRDI firm support"),
-    "rd_post_subsidy": ("研发后补助", "R&D post-subsidy"),
-    "rd_incremental_reward": ("研发投入递增奖补", "Incremental R&D reward"),
-    "innovative_procurement": ("创新产品政府采购", "Innovative procurement"),
-    "dongjiang_programme": ("东疆科技计划攻关项目", "Dongjiang research projects"),
-    "tech_upgrade_subsidy": ("技改投入补助", "Technical-upgrade subsidy"),
-    "university_cooperation": ("百企联百校产学研合作", "Firm–university cooperation"),
-    "new_type_rd_institutions": ("共建新型研发机构", "New-type R&D institutes"),
-    "public_service_platforms": ("公共服务平台建设", "Public service platforms"),
-    "service_vouchers": ("公共服务购买补贴", "Service vouchers"),
-    "institute_cobuilding": ("产研院、技术转移中心共建", "Institute co-building"),
-    "rd_platform_building": ("企业研发平台建设", "Enterprise R&D platforms"),
-    "incubator_support": ("众创空间、孵化器建设", "Incubator support"),
-    "talent_programme": ("领军人才引进", "Leading-talent programme"),
-    "skills_training": ("创新人才培养（三大工程）", "Skills training"),
-    "talent_services": ("人才安居（人才公寓）", "Talent housing"),
-    "shanghai_offshore_centre": ("上海离岸科创中心", "Shanghai offshore centre"),
-    "risk_compensation_pool": ("贷款风险补偿资金池", "Loan risk-compensation pool"),
-    "micro_loans": ("小微贷", "Micro-loans"),
-    "scitech_venture_fund": ("科创投资基金", "S&T venture fund"),
-    "patent_subsidy": ("知识产权资助", "Patent subsidy"),
-    "agri_extension": ("农业科技推广与农民培训", "Farm extension and training"),
-    "entrepreneurship_events": ("创新创业活动", "Innovation events"),
-    "scitech_statistics": ("科技统计监测", "S&T statistics"),
-}
-
-LEVER_UNITS_EN = {"万元": "10k yuan", "/年": "/yr", "项": "projects", "套": "flats"}
-
-# ------------------------------------------------------------------ parameters
-# The parameters that drive each indicator in the model's equations (sim/models/*.py and the
-# component docstrings), most direct first. Lever elasticities are added automatically for the
-# levers a scenario changes. tests/test_charts.py checks every id exists.
-DRIVERS: dict[str, tuple[str, ...]] = {
-    "hightech_enterprises": (
-        "firms.new_cert_rate_2022",
-        "firms.pass_rate",
-        "firms.renewal_apply",
-        "firms.renewal_pass",
-        "firms.exit_hazard",
-        "firms.cohort_share_2020",
-    ),
-    "cultivation_pool": ("firms.pool_2022", "firms.pool_entry", "firms.pool_exit"),
-    "tech_smes_registered": (
-        "firms.sme_registrations_2022",
-        "firms.sme_trend",
-        "firms.sme_dispersion",
-        "firms.sme_shock_loading",
-    ),
-    "scitech_projects_attracted": (
-        "firms.project_rate_2022",
-        "firms.project_trend",
-        "firms.project_dispersion",
-        "firms.project_shock_loading",
-    ),
-    "zjtx_new": ("firms.zjtx_rate", "firms.project_shock_loading"),
-    "hightech_output_share": (
-        "industry.share_drift",
-        "industry.noise_sd",
-        "industry.firm_elasticity",
-        "industry.shock_loading",
-    ),
-    "invention_patents_per_10k": (
-        "patents.grant_rate_2022",
-        "patents.lapse_hazard",
-        "patents.rd_elasticity",
-        "patents.propensity_trend",
-        "patents.per_10k_rounding",
-    ),
-    "iur_projects": (
-        "collaboration.iur_rate_2022",
-        "collaboration.iur_trend",
-        "collaboration.iur_dispersion",
-    ),
-    "tech_contract_turnover": (
-        "collaboration.turnover_level_z",
-        "collaboration.turnover_trend",
-        "collaboration.turnover_gdp_elasticity",
-        "collaboration.turnover_volatility",
-        "collaboration.turnover_firm_elasticity",
-    ),
-    "research_projects": ("collaboration.research_rate_2022", "collaboration.research_completion"),
-    "shanghai_transfers": (
-        "collaboration.shanghai_rate_2022",
-        "collaboration.shanghai_trend",
-        "collaboration.shanghai_dispersion",
-    ),
-    "enterprise_rd_institutions_new": (
-        "platforms.rd_institutions_rate_2022",
-        "platforms.rd_institutions_firm_elasticity",
-        "platforms.recognition_dispersion",
-    ),
-    "incubators_new": ("platforms.incubators_rate", "platforms.recognition_dispersion"),
-    "new_type_rd_institutions_new": (
-        "platforms.new_type_rd_institutions_rate",
-        "platforms.recognition_dispersion",
-    ),
-    "public_service_platforms_new": (
-        "platforms.public_service_platforms_rate",
-        "platforms.recognition_dispersion",
-    ),
-    "large_instrument_members_new": (
-        "platforms.large_instrument_members_rate",
-        "platforms.recognition_dispersion",
-    ),
-    "institutes_transfer_centres_new": (
-        "platforms.institutes_transfer_centres_rate",
-        "platforms.recognition_dispersion",
-    ),
-    "rd_institution_coverage": (
-        "platforms.coverage_2022",
-        "platforms.coverage_setup_share",
-        "platforms.coverage_turnover",
-        "platforms.coverage_entrant_share",
-        "platforms.coverage_firms_2022",
-    ),
-    "national_talents_new": (
-        "talent.national_entrants_2022",
-        "talent.national_share",
-        "talent.climate",
-        "talent.attraction_trend",
-    ),
-    "provincial_municipal_talents_new": (
-        "talent.provincial_entrants_2022",
-        "talent.provincial_municipal_ratio",
-        "talent.climate",
-        "talent.attraction_trend",
-    ),
-    "foreign_experts_new": (
-        "talent.foreign_rate",
-        "talent.foreign_border_factor",
-        "talent.climate",
-    ),
-    "high_level_talents_new": (
-        "talent.high_level_2022",
-        "talent.climate",
-        "talent.attraction_trend",
-        "talent.high_level_dispersion",
-    ),
-    "talent_programme_entrants": (
-        "talent.national_entrants_2022",
-        "talent.provincial_entrants_2022",
-        "talent.all_levels_ratio",
-        "talent.climate",
-    ),
-    "professional_technicians_trained": (
-        "talent.professional_2022",
-        "talent.training_level",
-        "talent.training_trend",
-    ),
-    "skilled_workers_trained": (
-        "talent.skilled_2022",
-        "talent.training_level",
-        "talent.training_trend",
-    ),
-    "rd_to_gdp": (
-        "rnd.intensity_drift",
-        "rnd.intensity_noise_sd",
-        "rnd.rd_to_gdp_rounding",
-        "rnd.firm_elasticity",
-    ),
-    "hightech_tax_reduction": (
-        "rnd.profit_drift",
-        "rnd.profit_noise_sd",
-        "rnd.tax_firm_elasticity",
-        "rnd.profit_shock_loading",
-        "macro.gdp_growth_trend",
-    ),
-    "rd_super_deduction": (
-        "rnd.declared_trend",
-        "rnd.declared_firm_elasticity",
-        "rnd.declared_share_2022",
-        "rnd.intensity_drift",
-        "rnd.deduction_noise_sd",
-        "macro.gdp_growth_trend",
-    ),
-    "agri_technologies_promoted": (
-        "agriculture.technologies_2022",
-        "agriculture.floor_adoption",
-        "agriculture.item_completion",
-        "agriculture.plan_margin",
-    ),
-    "agri_varieties_introduced": (
-        "agriculture.varieties_2022",
-        "agriculture.floor_adoption",
-        "agriculture.item_completion",
-    ),
-    "farmers_trained": (
-        "agriculture.farmers_2022",
-        "agriculture.floor_adoption",
-        "agriculture.trainee_completion",
-        "agriculture.plan_margin",
-    ),
-}
-
-PARAM_NAMES: dict[str, tuple[str, str]] = {
-    "firms.new_cert_rate_2022": ("2022年新认定高企速率", "2022 new high-tech certification rate"),
-    "firms.pass_rate": ("高企认定通过率", "certification pass rate"),
-    "firms.renewal_apply": ("到期高企重新申报比例", "share re-applying at expiry"),
-    "firms.renewal_pass": ("重新认定通过率", "renewal pass rate"),
-    "firms.exit_hazard": ("高企年退出率", "yearly exit hazard"),
-    "firms.cohort_share_2020": ("2020年认定批次占比", "2020 cohort share"),
-    "firms.pool_2022": ("2022年末培育库在库数", "cultivation pool at end 2022"),
-    "firms.pool_entry": ("高企入库比例（每年）", "yearly entry share into the pool"),
-    "firms.pool_exit": ("在库企业年出库比例", "yearly exit share from the pool"),
-    "firms.sme_registrations_2022": ("2022年科技型中小企业入库数", "2022 tech-SME registrations"),
-    "firms.sme_trend": ("入库数趋势增速", "trend growth of registrations"),
-    "firms.sme_dispersion": ("入库数年际波动", "year-to-year dispersion"),
-    "firms.sme_shock_loading": ("入库数对经济波动的敏感度", "sensitivity to the economy"),
-    "firms.project_rate_2022": ("2022年科创项目招引速率", "2022 project attraction rate"),
-    "firms.project_trend": ("项目招引趋势增速", "trend growth of projects"),
-    "firms.project_dispersion": ("项目招引年际波动", "year-to-year dispersion"),
-    "firms.project_shock_loading": (
-        "项目与专精特新对经济波动的敏感度",
-        "sensitivity to the economy",
-    ),
-    "firms.zjtx_rate": ("专精特新年认定数", "yearly SRDI recognitions"),
-    "industry.share_drift": ("高新产值占比趋势", "trend of the high-tech share"),
-    "industry.noise_sd": ("高新产值占比年际波动", "year-to-year change of the share"),
-    "industry.firm_elasticity": ("占比对高企数量的弹性", "response to the certified base"),
-    "industry.shock_loading": ("占比对经济波动的敏感度", "sensitivity to the economy"),
-    "patents.grant_rate_2022": ("2022年发明专利授权率", "2022 grant rate"),
-    "patents.lapse_hazard": ("有效专利年失效率", "yearly lapse hazard"),
-    "patents.rd_elasticity": ("授权量对研发投入的弹性", "elasticity of grants to R&D"),
-    "patents.propensity_trend": ("专利申请倾向趋势", "patenting propensity trend"),
-    "patents.per_10k_rounding": ("2022年公开值的四舍五入", "rounding of the 2022 figure"),
-    "collaboration.iur_rate_2022": ("2022年产学研项目速率", "2022 IUR project rate"),
-    "collaboration.iur_trend": ("产学研项目趋势", "IUR trend"),
-    "collaboration.iur_dispersion": ("产学研项目年际波动", "IUR dispersion"),
-    "collaboration.turnover_level_z": ("2022年成交额的代表性", "how typical 2022 turnover was"),
-    "collaboration.turnover_trend": ("成交额趋势", "turnover trend"),
-    "collaboration.turnover_gdp_elasticity": ("成交额对GDP的弹性", "elasticity to GDP"),
-    "collaboration.turnover_volatility": ("成交额年际波动", "turnover volatility"),
-    "collaboration.turnover_firm_elasticity": ("成交额对高企数量的弹性", "elasticity to firms"),
-    "collaboration.research_rate_2022": ("2022年攻关项目数", "2022 research projects"),
-    "collaboration.research_completion": ("攻关项目立项签约比例", "share of projects started"),
-    "collaboration.shanghai_rate_2022": ("2022年转化上海成果速率", "2022 Shanghai transfer rate"),
-    "collaboration.shanghai_trend": ("沪启合作趋势", "Shanghai cooperation trend"),
-    "collaboration.shanghai_dispersion": ("成果转化年际波动", "transfer dispersion"),
-    "platforms.rd_institutions_rate_2022": (
-        "2022年新增企业研发机构速率",
-        "2022 R&D institution rate",
-    ),
-    "platforms.rd_institutions_firm_elasticity": (
-        "研发机构对高企数量的弹性",
-        "elasticity to firms",
-    ),
-    "platforms.recognition_dispersion": ("省级认定批次波动", "provincial batch dispersion"),
-    "platforms.incubators_rate": ("孵化器年新增速率", "yearly incubator rate"),
-    "platforms.new_type_rd_institutions_rate": (
-        "新型研发机构年新增速率",
-        "yearly new-type institute rate",
-    ),
-    "platforms.public_service_platforms_rate": ("公共服务平台年新增速率", "yearly platform rate"),
-    "platforms.large_instrument_members_rate": ("大仪器平台年加入速率", "yearly member rate"),
-    "platforms.institutes_transfer_centres_rate": (
-        "产研院与转移中心年新增速率",
-        "yearly institute rate",
-    ),
-    "platforms.coverage_2022": ("2022年研发机构建有率", "2022 coverage"),
-    "platforms.coverage_setup_share": ("未建企业年建立比例", "yearly set-up share"),
-    "platforms.coverage_turnover": ("统计范围企业年更替比例", "yearly turnover of firms"),
-    "platforms.coverage_entrant_share": ("新进入企业已建机构比例", "entrants already covered"),
-    "platforms.coverage_firms_2022": ("统计范围企业数", "firms in the denominator"),
-    "talent.national_entrants_2022": ("2022年国家级人才计划入选数", "2022 national entrants"),
-    "talent.national_share": ("计入“国家级人才”的比例", "share counted as national talents"),
-    "talent.climate": ("2023—2025年引才环境", "talent climate 2023–2025"),
-    "talent.attraction_trend": ("引才趋势增速", "attraction trend"),
-    "talent.provincial_entrants_2022": ("2022年省级人才计划入选数", "2022 provincial entrants"),
-    "talent.provincial_municipal_ratio": ("省市级人才与省级入选之比", "prov./municipal ratio"),
-    "talent.foreign_rate": ("正常开放下外国人才年引进数", "foreign rate with open borders"),
-    "talent.foreign_border_factor": ("2020—2022年口岸限制影响", "border factor 2020–2022"),
-    "talent.high_level_2022": ("2022年新增高层次人才数", "2022 high-level talents"),
-    "talent.high_level_dispersion": ("高层次人才年际波动", "high-level dispersion"),
-    "talent.all_levels_ratio": ("各级入选与国家省级之比", "all-levels ratio"),
-    "talent.professional_2022": ("2022年专业技术人才培养数", "2022 professionals trained"),
-    "talent.skilled_2022": ("2022年技能人才培养数", "2022 skilled workers trained"),
-    "talent.training_level": ("2023—2025年培训力度", "training drive 2023–2025"),
-    "talent.training_trend": ("培训规模趋势", "training trend"),
-    "rnd.intensity_drift": ("研发强度趋势", "R&D intensity trend"),
-    "rnd.intensity_noise_sd": ("研发强度年际波动", "intensity noise"),
-    "rnd.rd_to_gdp_rounding": ("2022年公开值的四舍五入", "rounding of the 2022 figure"),
-    "rnd.firm_elasticity": ("研发强度对高企数量的弹性", "elasticity to firms"),
-    "rnd.profit_drift": ("高企应税利润趋势", "taxable-profit trend"),
-    "rnd.profit_noise_sd": ("应税利润年际波动", "profit noise"),
-    "rnd.tax_firm_elasticity": ("减免额对高企数量的弹性", "elasticity to firms"),
-    "rnd.profit_shock_loading": ("利润对经济波动的敏感度", "profit sensitivity to economy"),
-    "rnd.declared_trend": ("加计扣除申报比例趋势", "declaration trend"),
-    "rnd.declared_firm_elasticity": ("申报比例对高企数量的弹性", "declaration elasticity to firms"),
-    "rnd.declared_share_2022": ("2022年研发费用申报比例", "2022 declared share"),
-    "rnd.deduction_noise_sd": ("加计扣除额年际波动", "deduction noise"),
-    "macro.gdp_growth_trend": ("名义GDP趋势增速", "nominal GDP trend growth"),
-    "agriculture.technologies_2022": ("2022年推广新技术数", "2022 technologies promoted"),
-    "agriculture.varieties_2022": ("2022年引进新品种数", "2022 varieties introduced"),
-    "agriculture.farmers_2022": ("2022年培训农民数", "2022 farmers trained"),
-    "agriculture.floor_adoption": ("年度计划采用政策目标数的概率", "P(plans adopt the floor)"),
-    "agriculture.item_completion": ("示范与试验完成比例", "share of items completed"),
-    "agriculture.plan_margin": ("计划安全余量", "planning margin"),
-    "agriculture.trainee_completion": ("学员结业比例", "trainee completion"),
-}
-
 _CN_NUM = {
     "一": 1,
     "二": 2,
@@ -745,11 +78,78 @@ _CN_NUM = {
 }
 
 
+# ------------------------------------------------------------------ text catalogue
+@cached
+def texts(folder: Path | None = None) -> dict[str, dict[str, str]]:
+    """The chart texts: language -> key -> text, read from ``zh.toml`` and ``en.toml`` in
+    ``folder`` (default :data:`TEXT_DIR`).
+
+    Checked on reading: every value is a string, every ``{placeholder}`` is well formed, both
+    files have the same keys and each key the same placeholders in both. The first file with a
+    problem raises a :class:`~sim.errors.CatalogueError` naming the file, key and line.
+    """
+    folder = TEXT_DIR if folder is None else Path(folder)
+    paths = {lang: folder / f"{lang}.toml" for lang in LANGS}
+    found: dict[str, dict[str, str]] = {}
+    lines: dict[str, dict[str, int]] = {}
+    fields: dict[str, dict[str, set[str]]] = {}
+    problems: dict[str, list[Problem]] = {lang: [] for lang in LANGS}
+    for lang, path in paths.items():
+        data, lines[lang] = read_toml(path, CatalogueError)
+        found[lang], fields[lang] = {}, {}
+        for key, value in data.items():
+            where = line_of(lines[lang], key)
+            if not isinstance(value, str):
+                problems[lang].append(Problem(key, f"expected a text (got {value!r})", where))
+                continue
+            try:
+                fields[lang][key] = _placeholders(value)
+            except ValueError as exc:
+                problems[lang].append(Problem(key, f"malformed placeholder: {exc}", where))
+                continue
+            found[lang][key] = value
+    reference, *others = LANGS
+    for lang in others:
+        ref_name, name = paths[reference].name, paths[lang].name
+        for key in found[reference].keys() - found[lang].keys() - set(lines[lang]):
+            at = line_of(lines[reference], key)
+            problems[lang].append(Problem(key, f"missing ({ref_name} has it at line {at})"))
+        for key in found[lang].keys() - found[reference].keys() - set(lines[reference]):
+            at = line_of(lines[lang], key)
+            problems[reference].append(Problem(key, f"missing ({name} has it at line {at})"))
+        for key in found[reference].keys() & found[lang].keys():
+            ours, theirs = fields[lang][key], fields[reference][key]
+            if ours != theirs:
+                message = (
+                    f"placeholders {_braced(ours)} differ from {_braced(theirs)} of the same key "
+                    f"in {ref_name} (line {line_of(lines[reference], key)})"
+                )
+                problems[lang].append(Problem(key, message, line_of(lines[lang], key)))
+    for lang in LANGS:
+        if problems[lang]:
+            raise CatalogueError(str(paths[lang]), problems[lang])
+    return found
+
+
+def _placeholders(text: str) -> set[str]:
+    """Names of the ``{fields}`` of a format string (ValueError if one is malformed)."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name is not None:
+            if not name or not name.isidentifier():
+                raise ValueError(f"{{{name}}} is not a named placeholder")
+            names.add(name)
+    return names
+
+
+def _braced(names: set[str]) -> str:
+    return ", ".join("{" + n + "}" for n in sorted(names)) or "none"
+
+
 # ------------------------------------------------------------------ lookups
 def t(key: str, lang: Lang, **fields: object) -> str:
-    """The fixed text ``key`` in ``lang``, with ``{fields}`` filled in."""
-    zh, en = TEXT[key]
-    text = zh if lang == "zh" else en
+    """The fixed text ``key`` in ``lang`` (English unless "zh"), with ``{fields}`` filled in."""
+    text = texts()["zh" if lang == "zh" else "en"][key]
     return text.format(**fields) if fields else text
 
 
@@ -760,40 +160,47 @@ def pick(pair: tuple[str, str], lang: Lang) -> str:
 
 def status_name(status: str, lang: Lang) -> str:
     """Display name of a status (likely, uncertain, at_risk, ...)."""
-    return t(status, lang) if status in TEXT else status
+    return t(status, lang) if status in texts()["en"] else status
 
 
-def scenario_name(name: str, lang: Lang) -> str:
-    """Display name of a scenario: a known package's name, else the scenario id itself."""
-    return pick(SCENARIO_NAMES[name], lang) if name in SCENARIO_NAMES else name
+def scenario_title(scenario: Scenario, lang: Lang) -> str:
+    """Display name of a scenario: its ``title_zh`` / ``title_en``, else its name."""
+    title = scenario.title_zh if lang == "zh" else scenario.title_en
+    return title or scenario.name
 
 
 def lever_name(lever_id: str, name_zh: str, name_en: str, lang: Lang) -> str:
-    """Short display name of a lever; falls back to the catalogue name."""
-    if lever_id in LEVER_SHORT:
-        return pick(LEVER_SHORT[lever_id], lang)
+    """Short display name of a lever (its catalogue short_zh / short_en); the names given for a
+    lever the catalogue does not know."""
+    lever = levers().get(lever_id)
+    if lever is not None:
+        return lever.short_zh if lang == "zh" else lever.short_en
     return name_zh if lang == "zh" else name_en
 
 
 def lever_unit(unit: str, lang: Lang) -> str:
-    """The lever's unit without its parenthesised English gloss; translated for English."""
+    """A lever's unit (``lever.unit``) for display: without its parenthesised English gloss in
+    Chinese, the catalogue's ``unit_en`` in English (the gloss-less unit if no lever has it)."""
     core = unit.split(" (")[0].strip()
     if lang == "zh":
         return core
-    for zh, en in LEVER_UNITS_EN.items():
-        core = core.replace(zh, en)
-    return core
+    return next((lv.unit_en for lv in levers().values() if lv.unit == unit), core)
 
 
 def param_name(pid: str, lang: Lang) -> str:
-    """Display name of a parameter; the id itself where no short name is known."""
-    return pick(PARAM_NAMES[pid], lang) if pid in PARAM_NAMES else pid
+    """Display name of a parameter (its catalogue name_zh / name_en); the id where it has none."""
+    prior = parameters().get(pid)
+    name = None if prior is None else prior.name_zh if lang == "zh" else prior.name_en
+    return name or pid
 
 
 def unit_name(unit: str | None, lang: Lang) -> str:
-    """Display form of a catalogue unit."""
+    """Display form of a unit of the units table; any other unit as it is ('' for none)."""
     unit = unit if isinstance(unit, str) else ""
-    return pick(UNITS[unit], lang) if unit in UNITS else unit
+    found = units().get(unit)
+    if found is None:
+        return unit
+    return found.zh if lang == "zh" else found.en
 
 
 def clause(text: str | None, lang: Lang) -> str:
@@ -808,8 +215,6 @@ def clause(text: str | None, lang: Lang) -> str:
 
 def group_name(group: str, lang: Lang) -> str:
     """The goal group's name from the target catalogue."""
-    from sim.targets import groups
-
     g = groups().get(group)
     if g is None:
         return group
@@ -866,38 +271,28 @@ def condition(kind: str, threshold: float, unit: str | None, deadline: int, lang
     """The condition of a target in a few characters: ``≥500家``, ``每年≥600家``, ``累计≥20家``."""
     if kind == "qualitative" or threshold is None or math.isnan(threshold):
         return ""
-    u = unit_name(unit, lang)
     n = num(threshold, lang)
     if lang == "zh":
-        prefix = {
-            "each_year": "每年",
-            "cumulative": "累计",
-            "growth_average": "年均增",
-            "growth_each_year": "每年增",
-        }.get(kind, "")
-        if kind.startswith("growth"):
-            u = "%"
-        return f"{prefix}≥{n}{u}"
-    if unit == "100m_cny":
+        amount = f"{n}%" if kind.startswith("growth") else f"{n}{unit_name(unit, lang)}"
+    elif unit == "100m_cny":
         amount = f"{num(threshold / 10, lang)} bn yuan"
     elif unit in ("percent", "percent_per_year") or kind.startswith("growth"):
         amount = f"{n}%"
     else:
-        amount = n
-    suffix = {
-        "each_year": "/yr",
-        "cumulative": " total",
-        "growth_average": " avg. growth",
-        "growth_each_year": " growth/yr",
-    }.get(kind, "")
-    return f"≥ {amount}{suffix}"
+        amount = n  # English labels leave the unit out: the subject names what is counted
+    key = f"cond_{kind}" if f"cond_{kind}" in texts()["en"] else "cond_level"
+    return t(key, lang, amount=amount)
 
 
 def target_label(row: dict, lang: Lang, with_condition: bool = True) -> str:
-    """Short display name of a target from an attainment row (subject + condition)."""
-    tid = row["target_id"]
-    if tid in TARGET_SUBJECTS:
-        subject = pick(TARGET_SUBJECTS[tid], lang)
+    """Short display name of a target from an attainment row (subject + condition).
+
+    The subject is the catalogue target's ``short_zh`` / ``short_en``; for an id the catalogue
+    does not know, the row's full name, shortened.
+    """
+    target = targets().get(row["target_id"])
+    if target is not None:
+        subject = target.short_zh if lang == "zh" else target.short_en
     else:
         subject = row["name_zh"] if lang == "zh" else row["name_en"]
         subject = shorten(subject, 24)
@@ -909,7 +304,7 @@ def target_label(row: dict, lang: Lang, with_condition: bool = True) -> str:
 
 def kind_text(kind: str, deadline: int, lang: Lang) -> str:
     """How a target is judged, in a few characters."""
-    return t(f"kind_{kind}", lang, y=deadline) if f"kind_{kind}" in TEXT else kind
+    return t(f"kind_{kind}", lang, y=deadline) if f"kind_{kind}" in texts()["en"] else kind
 
 
 # ------------------------------------------------------------------ text layout

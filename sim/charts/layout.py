@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from sim.charts import fonts
-from sim.charts.labels import INK, MUTED, RULE, latin_only, scenario_name, t
+from sim.charts.labels import INK, MUTED, RULE, latin_only, scenario_title, t
 
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 LEFT, RIGHT = 0.045, 0.965
@@ -66,17 +66,15 @@ def run_date(manifest: dict[str, Any]) -> str:
 def footer_text(result: Any, st: Style) -> str:
     """Left footer: project, scenario, draws, seed, run date."""
     m = result.manifest
-    name = scenario_name(result.scenario.name, st.lang)
-    draws = f"{int(m['draws']):,}"
-    if st.lang == "zh":
-        return (
-            f"{t('footer', 'zh')}  ·  情景：{name}  ·  {draws} 次模拟  ·  种子 {m['seed']}  ·  "
-            f"{run_date(m)}"
-        )
-    return (
-        f"{t('footer', 'en')}  ·  scenario: {name}  ·  {draws} draws  ·  seed {m['seed']}  ·  "
-        f"{run_date(m)}"
+    run = t(
+        "scenario_footer",
+        st.lang,
+        name=scenario_title(result.scenario, st.lang),
+        draws=f"{int(m['draws']):,}",
+        seed=m["seed"],
+        date=run_date(m),
     )
+    return f"{t('footer', st.lang)}  ·  {run}"
 
 
 def new_page(title: str, subtitle: str, footer: str, st: Style) -> Figure:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.charts.labels import scenario_name, t
+from sim.charts.labels import scenario_title, t
 from sim.charts.layout import add_page_number, styled
 from sim.charts.pages import COMPARISON_PAGES, SCENARIO_PAGES
 
@@ -164,5 +164,5 @@ def _start_png_child(jobs: Sequence[tuple[Path, Any]]) -> Any:
 
 
 def _title(results: Sequence[Any], lang: str) -> str:
-    names = ", ".join(scenario_name(r.scenario.name, lang) for r in results)
+    names = ", ".join(scenario_title(r.scenario, lang) for r in results)
     return f"{t('pack_title', lang)} — {names}"

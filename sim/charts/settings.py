@@ -43,7 +43,7 @@ def levers_page(result: Result, lang: str = "zh") -> Pages:
         lang = st.lang
         fig = new_page(
             t("levers_title", lang),
-            L.scenario_name(result.scenario.name, lang),
+            L.scenario_title(result.scenario, lang),
             footer_text(result, st),
             st,
         )
