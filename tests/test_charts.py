@@ -99,6 +99,7 @@ def test_cjk_font_is_installed_and_covers_chinese() -> None:
     assert Path(found).resolve() == Path(font.path).resolve()
 
 
+@pytest.mark.slow
 def test_chinese_pack_embeds_the_cjk_font_and_misses_no_glyph(zh_pack) -> None:
     report, caught = zh_pack
     assert report.lang == "zh"
@@ -124,6 +125,7 @@ def test_rendering_chinese_uses_the_cjk_face(tmp_path: Path) -> None:
     assert not [w for w in caught if "missing from font" in str(w.message)]
 
 
+@pytest.mark.slow
 def test_style_does_not_leak_into_global_matplotlib_state(zh_pack) -> None:
     before = list(matplotlib.rcParams["font.family"])
     with styled("zh"):
@@ -134,6 +136,7 @@ def test_style_does_not_leak_into_global_matplotlib_state(zh_pack) -> None:
 # ---------------------------------------------------------------- packs
 
 
+@pytest.mark.slow
 def test_single_scenario_pack(zh_pack) -> None:
     report, _ = zh_pack
     assert report.pdf.name == "charts.pdf" and report.pdf.stat().st_size > 10_000
@@ -149,6 +152,7 @@ def test_single_scenario_pack(zh_pack) -> None:
     assert report.seconds > 0
 
 
+@pytest.mark.slow
 def test_comparison_pack(results: list[sim.Result], tmp_path: Path) -> None:
     report = build_pack(results, tmp_path, lang="zh", parallel=False)
     assert report.pdf.name == "comparison.pdf"
@@ -157,6 +161,7 @@ def test_comparison_pack(results: list[sim.Result], tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [p.name for p in report.pngs]
 
 
+@pytest.mark.slow
 def test_english_pack_has_english_labels(results: list[sim.Result], tmp_path: Path) -> None:
     report = build_pack(results[:1], tmp_path, lang="en", png=False)
     assert report.lang == "en" and not report.pngs
@@ -167,12 +172,14 @@ def test_english_pack_has_english_labels(results: list[sim.Result], tmp_path: Pa
         assert zh not in text
 
 
+@pytest.mark.slow
 def test_pack_is_reproducible(results: list[sim.Result], tmp_path: Path) -> None:
     a = build_pack(results[:1], tmp_path / "a", png=False)
     b = build_pack(results[:1], tmp_path / "b", png=False)
     assert a.pdf.read_bytes() == b.pdf.read_bytes()  # no creation date, fixed subset names
 
 
+@pytest.mark.slow
 def test_rebuild_replaces_old_pngs(results: list[sim.Result], tmp_path: Path) -> None:
     (tmp_path / "99_stale.png").write_bytes(b"x")
     report = build_pack(results[1:2], tmp_path, lang="zh", parallel=True)

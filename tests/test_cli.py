@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sim._version import __version__
@@ -72,6 +73,7 @@ def test_unknown_command_suggests() -> None:
     assert "run" in result.output
 
 
+@pytest.mark.slow
 def test_run_writes_tables_and_charts_and_report_rebuilds_them(tmp_path) -> None:
     scenario = str(ROOT / "scenarios" / "baseline.toml")
     result = runner.invoke(app, ["run", scenario, "--draws", "1500", "--out", str(tmp_path)])
@@ -113,6 +115,7 @@ def test_a_failing_chart_pack_keeps_the_tables(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "baseline" / "attainment.csv").exists()
 
 
+@pytest.mark.slow
 def test_crosscheck_command_passes_on_the_baseline() -> None:
     scenario = str(ROOT / "scenarios" / "baseline.toml")
     result = runner.invoke(app, ["crosscheck", scenario, "--draws", "200"])
