@@ -3,11 +3,16 @@ below the charts imports the charts or the command line. See docs/architecture.m
 
 Every ``import`` and ``from … import`` statement in ``sim/`` counts — at module level, inside
 functions, and under ``TYPE_CHECKING`` — so a lazy import cannot hide a cycle.
+
+Sizes: no function in ``sim/`` is over 60 lines (``def`` line to last line) unless the line
+directly above its ``def`` or its first decorator is a comment ``# long: <reason>``, and no
+module in ``sim/`` is over 500 lines. Nothing is exempt.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
@@ -117,3 +122,66 @@ def test_the_import_graph_has_no_cycle() -> None:
 def test_the_checker_sees_function_level_imports() -> None:
     """The graph must include imports inside functions (a lazy import can hide a cycle)."""
     assert "sim.charts.pages" in GRAPH["sim.charts.accessor"]  # imported inside methods only
+
+
+# ------------------------------------------------------------------ sizes
+MAX_FUNCTION_LINES = 60
+MAX_MODULE_LINES = 500
+LONG_REASON = re.compile(r"\s*# long: \S")  # the one escape: a reason on the line above
+
+
+def long_functions(source: str, where: str) -> list[str]:
+    """Functions (methods and nested ones too) over the limit without a ``# long:`` reason."""
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        length = (node.end_lineno or node.lineno) - node.lineno + 1
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        above = [lines[i - 2] for i in {first, node.lineno} if i >= 2]
+        if length > MAX_FUNCTION_LINES and not any(LONG_REASON.match(a) for a in above):
+            found.append(f"{where}:{node.lineno} {node.name}() is {length} lines")
+    return found
+
+
+def test_no_function_is_over_60_lines_without_a_reason() -> None:
+    offenders = [
+        f for path in MODULES.values()
+        for f in long_functions(path.read_text(encoding="utf-8"), str(path.relative_to(SIM.parent)))
+    ]  # fmt: skip
+    assert not offenders, (
+        f"over {MAX_FUNCTION_LINES} lines: split them, or put '# long: <reason>' directly above "
+        "the def (or its first decorator)\n" + "\n".join(offenders)
+    )
+
+
+def test_no_module_is_over_500_lines() -> None:
+    offenders = [
+        f"{path.relative_to(SIM.parent)} is {n} lines"
+        for path in MODULES.values()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not offenders, f"over {MAX_MODULE_LINES} lines: split them\n" + "\n".join(offenders)
+
+
+def _function(n_lines: int, name: str = "f", indent: str = "") -> str:
+    body = "".join(f"{indent}    x = {i}\n" for i in range(n_lines - 1))
+    return f"{indent}def {name}():\n{body}"
+
+
+def test_the_size_checker_allows_only_a_reason_directly_above() -> None:
+    """60 lines pass, 61 fail; only '# long: <reason>' on the line above the def or its first
+    decorator lets a long function through — not a blank line away, not without a reason."""
+    assert not long_functions(_function(60), "m")
+    assert long_functions(_function(61), "m") == ["m:1 f() is 61 lines"]
+    assert not long_functions("# long: one pass over the table\n" + _function(61), "m")
+    assert not long_functions("# long: why\n@decorator\n@other(1)\n" + _function(61), "m")
+    assert long_functions("# long: why\n\n" + _function(61), "m")
+    assert long_functions("# long:\n" + _function(61), "m")
+    assert long_functions("# a long function\n" + _function(61), "m")
+    method = "class C:\n" + _function(61, "method", indent="    ")
+    assert long_functions(method, "m") == ["m:2 method() is 61 lines"]
+    assert not long_functions("class C:\n    # long: why\n" + _function(61, "g", "    "), "m")
+    nested = "def outer():\n" + _function(61, "inner", indent="    ")
+    assert [f.split()[1] for f in long_functions(nested, "m")] == ["outer()", "inner()"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -35,6 +36,9 @@ from sim.charts.layout import (
 )
 from sim.results import Result
 
+if TYPE_CHECKING:
+    from sim.levers import Lever
+
 
 def comparison_costs(results: Sequence[Result], lang: str = "zh") -> Pages:
     """Annual cost against expected number of targets met; targets moved across 50 % / 80 %."""
@@ -43,133 +47,151 @@ def comparison_costs(results: Sequence[Result], lang: str = "zh") -> Pages:
         fig = new_page(
             t("cmp_cost_title", lang), t("cmp_cost_sub", lang), comparison_footer(results, st), st
         )
-        ax = fig.add_axes((0.09, 0.42, 0.36, 0.40))
         costs = [r.annual_cost_wan() for r in results]
         es = [float(r.joint.loc["expected_number_met", "p"]) for r in results]
-        ses = [float(r.joint.loc["expected_number_met", "mc_se"]) for r in results]
-        for i, (c, e, se, res) in enumerate(zip(costs, es, ses, results, strict=True)):
-            ax.errorbar(
-                c,
-                e,
-                yerr=1.96 * se,
-                fmt="o" if i == 0 else package_marker(i),
-                color=package_colour(i),
-                ms=8,
-                capsize=2,
-                lw=0.8,
-                mec="white",
-                mew=0.6,
-                zorder=3,
-            )
-            ax.annotate(
-                L.scenario_title(res.scenario, lang),
-                (c, e),
-                xytext=(8, 4),
-                textcoords="offset points",
-                fontsize=8.5,
-                color=package_colour(i),
-            )
-        xr = max(costs) - min(costs) or max(costs) * 0.1 or 1.0
-        yr = max(es) - min(es) or 1.0
-        ax.set_xlim(min(costs) - 0.15 * xr, max(costs) + 0.45 * xr)
-        ax.set_ylim(min(es) - 0.3 * yr, max(es) + 0.3 * yr)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_xlabel(t("cmp_cost_x", lang))
-        ax.set_ylabel(t("cmp_cost_y", lang))
-        ax.grid(color="#e6e6e6", lw=0.5)
-        ax.set_axisbelow(True)
-        # table: extra cost, extra targets, cost per extra target
-        cols = [
-            Column(t("col_scenario", lang), 1.9),
-            Column(t("col_extra_cost", lang), 1.5, "right"),
-            Column(t("cmp_extra_met", lang), 1.5, "right"),
-            Column(t("cmp_per_target", lang), 2.1, "right"),
-        ]
-        rows = []
-        for i, res in enumerate(results[1:], start=1):
-            dc = costs[i] - costs[0]
-            de = es[i] - es[0]
-            per = "–" if de <= 0.05 else f"{dc / de:,.0f}"
-            rows.append(
-                Row(
-                    [
-                        Cell(
-                            L.scenario_title(res.scenario, lang),
-                            weight="bold",
-                            color=package_colour(i),
-                        ),
-                        Cell(f"{dc:+,.0f}".replace("-", "−")),
-                        Cell(f"{de:+.1f}".replace("-", "−")),
-                        Cell(per),
-                    ],
-                    rule=True,
-                )
-            )
-        height = 0.045 * (len(rows) + 1)
-        draw_table(fig, (LEFT, 0.30 - height, 0.44, height), cols, rows, st, font_size=8.5)
-        note_text = L.wrapped(t("cmp_cost_note", lang), columns(0.44, 7.5, lang) - 2)
-        fig.text(
-            LEFT,
-            0.30 - height - 0.025,
-            note_text,
-            fontsize=7.5,
-            color=L.MUTED,
-            va="top",
-            linespacing=1.4,
-        )
-        # right: crossings
-        x0 = 0.53
-        column_heading(fig, x0, t("cmp_crossings", lang), 10.5)
-        moves = crossings(results)
-        others = list(results[1:])
-        col_w = (RIGHT - x0) / max(len(others), 1)
-        for j, res in enumerate(others):
-            x = x0 + j * col_w
-            y = CONTENT_TOP - 0.045
-            fig.text(
-                x,
-                y,
-                L.scenario_title(res.scenario, lang),
-                fontsize=9.5,
-                fontweight="bold",
-                color=package_colour(j + 1),
-                va="top",
-            )
-            y -= 0.032
-            items = moves[res.scenario.name]
-            if not items:
-                fig.text(x, y, t("cmp_no_crossings", lang), fontsize=8, color=L.MUTED, va="top")
-            max_items = 6
-            for m in items[:max_items]:
-                arrow = "▲" if m["direction"] == "up" else "▼"
-                colour = (
-                    L.STATUS_COLOURS["likely"]
-                    if m["direction"] == "up"
-                    else (L.STATUS_COLOURS["at_risk"])
-                )
-                label = L.shorten(
-                    st.text(L.target_label(m["row"], lang)), columns(col_w - 0.02, 8, lang) - 2
-                )
-                fig.text(x, y, arrow, fontsize=7.5, color=colour, va="top")
-                fig.text(x + 0.013, y, label, fontsize=8, color=L.INK, va="top")
-                line = f"{100 * m['line']:.0f}%"
-                detail = (
-                    (
-                        f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)}"
-                        f"（{t('cmp_line', lang, line=line)}）"
-                    )
-                    if lang == "zh"
-                    else (
-                        f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)} "
-                        f"({t('cmp_line', lang, line=line)})"
-                    )
-                )
-                fig.text(x + 0.013, y - 0.021, detail, fontsize=7.2, color=L.MUTED, va="top")
-                y -= 0.047
-            if len(items) > max_items:
-                fig.text(x, y, f"… +{len(items) - max_items}", fontsize=8, color=L.MUTED, va="top")
+        _cost_scatter(fig, results, costs, es, lang)
+        _cost_table(fig, results, costs, es, st)
+        _crossings_column(fig, results, st, x0=0.53)
         _n_met_overlay(fig, results, st, (0.57, 0.12, 0.39, 0.34))
         return [fig]
+
+
+def _cost_scatter(
+    fig: Figure, results: Sequence[Result], costs: list[float], es: list[float], lang: str
+) -> None:
+    """Left: each package's annual cost against its expected number met (±1.96 SE)."""
+    ax = fig.add_axes((0.09, 0.42, 0.36, 0.40))
+    ses = [float(r.joint.loc["expected_number_met", "mc_se"]) for r in results]
+    for i, (c, e, se, res) in enumerate(zip(costs, es, ses, results, strict=True)):
+        ax.errorbar(
+            c,
+            e,
+            yerr=1.96 * se,
+            fmt="o" if i == 0 else package_marker(i),
+            color=package_colour(i),
+            ms=8,
+            capsize=2,
+            lw=0.8,
+            mec="white",
+            mew=0.6,
+            zorder=3,
+        )
+        ax.annotate(
+            L.scenario_title(res.scenario, lang),
+            (c, e),
+            xytext=(8, 4),
+            textcoords="offset points",
+            fontsize=8.5,
+            color=package_colour(i),
+        )
+    xr = max(costs) - min(costs) or max(costs) * 0.1 or 1.0
+    yr = max(es) - min(es) or 1.0
+    ax.set_xlim(min(costs) - 0.15 * xr, max(costs) + 0.45 * xr)
+    ax.set_ylim(min(es) - 0.3 * yr, max(es) + 0.3 * yr)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel(t("cmp_cost_x", lang))
+    ax.set_ylabel(t("cmp_cost_y", lang))
+    ax.grid(color="#e6e6e6", lw=0.5)
+    ax.set_axisbelow(True)
+
+
+def _cost_table(
+    fig: Figure, results: Sequence[Result], costs: list[float], es: list[float], st: Style
+) -> None:
+    """Under the scatter: extra cost, extra targets and cost per extra target, and a note."""
+    lang = st.lang
+    cols = [
+        Column(t("col_scenario", lang), 1.9),
+        Column(t("col_extra_cost", lang), 1.5, "right"),
+        Column(t("cmp_extra_met", lang), 1.5, "right"),
+        Column(t("cmp_per_target", lang), 2.1, "right"),
+    ]
+    rows = []
+    for i, res in enumerate(results[1:], start=1):
+        dc = costs[i] - costs[0]
+        de = es[i] - es[0]
+        per = "–" if de <= 0.05 else f"{dc / de:,.0f}"
+        rows.append(
+            Row(
+                [
+                    Cell(
+                        L.scenario_title(res.scenario, lang),
+                        weight="bold",
+                        color=package_colour(i),
+                    ),
+                    Cell(f"{dc:+,.0f}".replace("-", "−")),
+                    Cell(f"{de:+.1f}".replace("-", "−")),
+                    Cell(per),
+                ],
+                rule=True,
+            )
+        )
+    height = 0.045 * (len(rows) + 1)
+    draw_table(fig, (LEFT, 0.30 - height, 0.44, height), cols, rows, st, font_size=8.5)
+    note_text = L.wrapped(t("cmp_cost_note", lang), columns(0.44, 7.5, lang) - 2)
+    fig.text(
+        LEFT,
+        0.30 - height - 0.025,
+        note_text,
+        fontsize=7.5,
+        color=L.MUTED,
+        va="top",
+        linespacing=1.4,
+    )
+
+
+def _crossings_column(fig: Figure, results: Sequence[Result], st: Style, x0: float) -> None:
+    """Right: per package, the targets it moves across the 50 % or 80 % line."""
+    lang = st.lang
+    column_heading(fig, x0, t("cmp_crossings", lang), 10.5)
+    moves = crossings(results)
+    others = list(results[1:])
+    col_w = (RIGHT - x0) / max(len(others), 1)
+    for j, res in enumerate(others):
+        x = x0 + j * col_w
+        y = CONTENT_TOP - 0.045
+        fig.text(
+            x,
+            y,
+            L.scenario_title(res.scenario, lang),
+            fontsize=9.5,
+            fontweight="bold",
+            color=package_colour(j + 1),
+            va="top",
+        )
+        y -= 0.032
+        items = moves[res.scenario.name]
+        if not items:
+            fig.text(x, y, t("cmp_no_crossings", lang), fontsize=8, color=L.MUTED, va="top")
+        max_items = 6
+        for m in items[:max_items]:
+            _crossing(fig, m, x, y, col_w, st)
+            y -= 0.047
+        if len(items) > max_items:
+            fig.text(x, y, f"… +{len(items) - max_items}", fontsize=8, color=L.MUTED, va="top")
+
+
+def _crossing(fig: Figure, m: dict[str, Any], x: float, y: float, col_w: float, st: Style) -> None:
+    """One target moved across a line: arrow, target, and P(met) before → after."""
+    lang = st.lang
+    arrow = "▲" if m["direction"] == "up" else "▼"
+    colour = L.STATUS_COLOURS["likely"] if m["direction"] == "up" else L.STATUS_COLOURS["at_risk"]
+    label = L.shorten(st.text(L.target_label(m["row"], lang)), columns(col_w - 0.02, 8, lang) - 2)
+    fig.text(x, y, arrow, fontsize=7.5, color=colour, va="top")
+    fig.text(x + 0.013, y, label, fontsize=8, color=L.INK, va="top")
+    line = f"{100 * m['line']:.0f}%"
+    detail = (
+        (
+            f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)}"
+            f"（{t('cmp_line', lang, line=line)}）"
+        )
+        if lang == "zh"
+        else (
+            f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)} "
+            f"({t('cmp_line', lang, line=line)})"
+        )
+    )
+    fig.text(x + 0.013, y - 0.021, detail, fontsize=7.2, color=L.MUTED, va="top")
 
 
 def _n_met_overlay(fig: Figure, results: Sequence[Result], st: Style, rect: tuple) -> None:
@@ -231,35 +253,7 @@ def comparison_levers(results: Sequence[Result], lang: str = "zh") -> Pages:
             Column(t("col_status_quo", lang), 1.1, "right"),
         ]
         cols += [Column(L.scenario_title(r.scenario, lang), 1.3, "right") for r in results]
-        rows = []
-        for lid in changed:
-            lever = catalogue[lid]
-            cells = [
-                Cell(L.lever_name(lid, lever.name_zh, lever.name_en, lang)),
-                Cell(L.lever_unit(lever.unit, lang), color=L.MUTED),
-                Cell(L.num(lever.status_quo, "en"), color=L.MUTED),
-            ]
-            for s in settings:
-                v = float(s.get(lid, lever.status_quo))
-                bold = v != lever.status_quo
-                cells.append(
-                    Cell(
-                        L.num(v, "en"),
-                        weight="bold" if bold else "normal",
-                        color=L.INK if bold else L.MUTED,
-                    )
-                )
-            rows.append(Row(cells, rule=True))
-        total = [
-            Cell(t("cmp_total_cost", lang), weight="bold"),
-            Cell(""),
-            Cell(
-                L.num(sum(lv.cost_wan(lv.status_quo) for lv in catalogue.values()), "en"),
-                color=L.MUTED,
-            ),
-        ]
-        total += [Cell(L.num(r.annual_cost_wan(), "en"), weight="bold") for r in results]
-        rows.append(Row(total, rule=True))
+        rows = _lever_rows(results, catalogue, changed, settings, lang)
         height = 0.034 * (len(rows) + 1)
         bottom = draw_table(
             fig, (LEFT, CONTENT_TOP - height, RIGHT - LEFT, height), cols, rows, st, font_size=8.5
@@ -274,3 +268,43 @@ def comparison_levers(results: Sequence[Result], lang: str = "zh") -> Pages:
             va="top",
         )
         return [fig]
+
+
+def _lever_rows(
+    results: Sequence[Result],
+    catalogue: dict[str, Lever],
+    changed: list[str],
+    settings: list[dict[str, Any]],
+    lang: str,
+) -> list[Row]:
+    """One row per changed lever (a package's setting in bold where it differs), then costs."""
+    rows = []
+    for lid in changed:
+        lever = catalogue[lid]
+        cells = [
+            Cell(L.lever_name(lid, lever.name_zh, lever.name_en, lang)),
+            Cell(L.lever_unit(lever.unit, lang), color=L.MUTED),
+            Cell(L.num(lever.status_quo, "en"), color=L.MUTED),
+        ]
+        for s in settings:
+            v = float(s.get(lid, lever.status_quo))
+            bold = v != lever.status_quo
+            cells.append(
+                Cell(
+                    L.num(v, "en"),
+                    weight="bold" if bold else "normal",
+                    color=L.INK if bold else L.MUTED,
+                )
+            )
+        rows.append(Row(cells, rule=True))
+    total = [
+        Cell(t("cmp_total_cost", lang), weight="bold"),
+        Cell(""),
+        Cell(
+            L.num(sum(lv.cost_wan(lv.status_quo) for lv in catalogue.values()), "en"),
+            color=L.MUTED,
+        ),
+    ]
+    total += [Cell(L.num(r.annual_cost_wan(), "en"), weight="bold") for r in results]
+    rows.append(Row(total, rule=True))
+    return rows

@@ -176,8 +176,23 @@ def _how_to_read(fig: Figure, st: Style, x: float, y: float, width: float) -> fl
 
 
 def _headline_block(fig: Figure, result: Result, st: Style, x: float, y: float) -> None:
+    """Right column: the status tiles, P(all met), expected number met, the weakest targets."""
     lang = st.lang
     counts = status_counts(result)
+    tile_h = _status_tiles(fig, counts, lang, x, y)
+    modelled = counts["likely"] + counts["uncertain"] + counts["at_risk"]
+    line = t("targets_modelled", lang, n=modelled)
+    if counts["qualitative"] or counts["not_modelled"]:
+        sep = "；" if lang == "zh" else "; "
+        line += sep + t("qualitative_note", lang, n=counts["qualitative"] + counts["not_modelled"])
+    fig.text(x, y - tile_h - 0.025, line, fontsize=8.5, color=L.INK, va="top")
+    fig.text(x, y - tile_h - 0.05, t("status_rule", lang), fontsize=7.5, color=L.MUTED, va="top")
+    yy = _joint_figures(fig, result, modelled, lang, x, y - tile_h - 0.105)
+    _lowest_targets(fig, result, st, x, yy - 0.08)
+
+
+def _status_tiles(fig: Figure, counts: dict[str, int], lang: str, x: float, y: float) -> float:
+    """One coloured tile per status with its count, left to right from ``x``; returns height."""
     tile_w, tile_h, gap = 0.128, 0.15, 0.012
     for i, status in enumerate(L.STATUSES):
         left = x + i * (tile_w + gap)
@@ -211,15 +226,13 @@ def _headline_block(fig: Figure, result: Result, st: Style, x: float, y: float) 
             ha="center",
             va="center",
         )
-    modelled = counts["likely"] + counts["uncertain"] + counts["at_risk"]
-    line = t("targets_modelled", lang, n=modelled)
-    if counts["qualitative"] or counts["not_modelled"]:
-        sep = "；" if lang == "zh" else "; "
-        line += sep + t("qualitative_note", lang, n=counts["qualitative"] + counts["not_modelled"])
-    fig.text(x, y - tile_h - 0.025, line, fontsize=8.5, color=L.INK, va="top")
-    fig.text(x, y - tile_h - 0.05, t("status_rule", lang), fontsize=7.5, color=L.MUTED, va="top")
+    return tile_h
 
-    yy = y - tile_h - 0.105
+
+def _joint_figures(
+    fig: Figure, result: Result, modelled: int, lang: str, x: float, yy: float
+) -> float:
+    """P(all met) and the expected number met, large at the right; returns the last line's y."""
     value, detail = p_all_text(result, lang)
     fig.text(x, yy, t("p_all", lang), fontsize=9.5, color=L.INK, va="top")
     fig.text(
@@ -243,8 +256,12 @@ def _headline_block(fig: Figure, result: Result, st: Style, x: float, y: float) 
         va="top",
     )
     fig.text(x, yy - 0.028, f"± {e_se:.2f}", fontsize=7.5, color=L.MUTED, va="top")
+    return yy
 
-    yy -= 0.08
+
+def _lowest_targets(fig: Figure, result: Result, st: Style, x: float, yy: float) -> None:
+    """The five targets least likely to be met, with their status colour and P(met)."""
+    lang = st.lang
     fig.text(x, yy, t("lowest", lang), fontsize=9.5, fontweight="bold", color=L.INK, va="top")
     rows = sorted(rows_in_policy_order(result, modelled_only=True), key=lambda r: r["p_met"])[:5]
     yy -= 0.033

@@ -152,84 +152,135 @@ def draw_table(
     evenly). Cell text may contain newlines; it is vertically centred.
     """
     x0, y0, w, h = rect
+    grid = _grid(x0, w, columns)
+    n = len(rows) + 1
+    rh = row_height if row_height is not None else h / n
+    hh = header_height if header_height is not None else rh
+    top = y0 + h
+    _table_header(fig, grid, columns, top, hh, header_size or font_size, st)
+    y = top - hh
+    for row in rows:
+        _table_row(fig, grid, columns, row, y, rh, font_size, st)
+        y -= rh
+    fig.add_artist(Line2D([x0, x0 + w], [y, y], transform=fig.transFigure, lw=0.6, color=INK))
+    return y
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Where a table sits across the page: its left edge and width, each column's left and
+    width (figure fraction), and the padding inside a cell."""
+
+    x0: float
+    width: float
+    lefts: list[float]
+    widths: list[float]
+    pad: float = 0.004
+
+
+def _grid(x0: float, w: float, columns: Sequence[Column]) -> _Grid:
+    """The columns' lefts and widths: ``w`` shared in proportion to their relative widths."""
     total = sum(c.width for c in columns)
     lefts = [x0]
     for c in columns[:-1]:
         lefts.append(lefts[-1] + w * c.width / total)
     widths = [w * c.width / total for c in columns]
-    n = len(rows) + 1
-    rh = row_height if row_height is not None else h / n
-    hh = header_height if header_height is not None else rh
-    top = y0 + h
-    pad = 0.004
-    hs = header_size or font_size
-    # header
-    for c, left, cw in zip(columns, lefts, widths, strict=True):
-        _cell_text(fig, c.header, left, cw, top - hh / 2, c.align, pad, hs, "bold", MUTED, st)
+    return _Grid(x0, w, lefts, widths)
+
+
+def _table_header(
+    fig: Figure,
+    grid: _Grid,
+    columns: Sequence[Column],
+    top: float,
+    hh: float,
+    size: float,
+    st: Style,
+) -> None:
+    """The header row (bold, muted) of height ``hh`` below ``top``, and the rule under it."""
+    x0, w = grid.x0, grid.width
+    for c, left, cw in zip(columns, grid.lefts, grid.widths, strict=True):
+        _cell_text(
+            fig, c.header, left, cw, top - hh / 2, c.align, grid.pad, size, "bold", MUTED, st
+        )
     fig.add_artist(
         Line2D([x0, x0 + w], [top - hh, top - hh], transform=fig.transFigure, lw=0.8, color=INK)
     )
-    y = top - hh
-    for row in rows:
-        centre = y - rh / 2
-        if row.background or row.heading:
+
+
+def _table_row(
+    fig: Figure,
+    grid: _Grid,
+    columns: Sequence[Column],
+    row: Row,
+    y: float,
+    rh: float,
+    font_size: float,
+    st: Style,
+) -> None:
+    """One row of height ``rh`` below ``y``: its shading, rule, and heading or cells."""
+    x0, w, pad = grid.x0, grid.width, grid.pad
+    centre = y - rh / 2
+    if row.background or row.heading:
+        fig.add_artist(
+            Rectangle(
+                (x0, y - rh),
+                w,
+                rh,
+                transform=fig.transFigure,
+                lw=0,
+                facecolor=row.background or "#efefef",
+                zorder=0,
+            )
+        )
+    if row.rule:
+        fig.add_artist(Line2D([x0, x0 + w], [y, y], transform=fig.transFigure, lw=0.4, color=RULE))
+    if row.heading:
+        cell = row.cells[0]
+        fig.text(
+            x0 + pad,
+            centre,
+            st.text(cell.text),
+            fontsize=cell.size or font_size,
+            fontweight="bold",
+            color=cell.color,
+            va="center_baseline",
+            ha="left",
+        )
+    else:
+        _row_cells(fig, grid, columns, row, y, rh, font_size, st)
+
+
+def _row_cells(
+    fig: Figure,
+    grid: _Grid,
+    columns: Sequence[Column],
+    row: Row,
+    y: float,
+    rh: float,
+    font_size: float,
+    st: Style,
+) -> None:
+    """The cells of an ordinary row: each one's background chip (if any), then its text."""
+    pad = grid.pad
+    centre = y - rh / 2
+    for cell, c, left, cw in zip(row.cells, columns, grid.lefts, grid.widths, strict=False):
+        if cell.background:
             fig.add_artist(
                 Rectangle(
-                    (x0, y - rh),
-                    w,
-                    rh,
+                    (left + pad / 2, y - rh + rh * 0.08),
+                    cw - pad,
+                    rh * 0.84,
                     transform=fig.transFigure,
                     lw=0,
-                    facecolor=row.background or "#efefef",
-                    zorder=0,
+                    facecolor=cell.background,
+                    zorder=0.5,
                 )
             )
-        if row.rule:
-            fig.add_artist(
-                Line2D([x0, x0 + w], [y, y], transform=fig.transFigure, lw=0.4, color=RULE)
-            )
-        if row.heading:
-            cell = row.cells[0]
-            fig.text(
-                x0 + pad,
-                centre,
-                st.text(cell.text),
-                fontsize=cell.size or font_size,
-                fontweight="bold",
-                color=cell.color,
-                va="center_baseline",
-                ha="left",
-            )
-        else:
-            for cell, c, left, cw in zip(row.cells, columns, lefts, widths, strict=False):
-                if cell.background:
-                    fig.add_artist(
-                        Rectangle(
-                            (left + pad / 2, y - rh + rh * 0.08),
-                            cw - pad,
-                            rh * 0.84,
-                            transform=fig.transFigure,
-                            lw=0,
-                            facecolor=cell.background,
-                            zorder=0.5,
-                        )
-                    )
-                _cell_text(
-                    fig,
-                    cell.text,
-                    left,
-                    cw,
-                    centre,
-                    c.align,
-                    pad,
-                    cell.size or font_size,
-                    cell.weight,
-                    cell.color,
-                    st,
-                )
-        y -= rh
-    fig.add_artist(Line2D([x0, x0 + w], [y, y], transform=fig.transFigure, lw=0.6, color=INK))
-    return y
+        size = cell.size or font_size
+        _cell_text(
+            fig, cell.text, left, cw, centre, c.align, pad, size, cell.weight, cell.color, st
+        )
 
 
 def _cell_text(

@@ -87,8 +87,6 @@ def build_pack(
     """
     if not results:
         raise ValueError("build_pack needs at least one result")
-    from matplotlib.backends.backend_pdf import PdfPages
-
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -107,23 +105,8 @@ def build_pack(
         # than the PDF), then this process renders the rest
         split = -(-len(jobs) * 4 // 5)
         child = _start_png_child(jobs[:split]) if jobs and _use_parallel(parallel) else None
-        tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-        metadata = {
-            "Title": _title(results, st.lang),
-            "Creator": "sim (Qidong innovation-target simulator)",
-            "CreationDate": None,
-        }
-        with PdfPages(tmp, metadata=metadata) as pdf:
-            for _, fig in named:
-                pdf.savefig(fig)
-        shutil.move(tmp, pdf_path)
-        if child is not None:
-            _save_pngs(jobs[split:])
-            child.join()
-            if child.exitcode != 0 or not all(p.exists() for p, _ in jobs[:split]):
-                _save_pngs(jobs[:split])  # the child failed: render its share here
-        elif jobs:
-            _save_pngs(jobs)
+        _write_pdf(pdf_path, [fig for _, fig in named], _title(results, st.lang))
+        _finish_pngs(jobs, split, child)
     return PackReport(
         pdf=pdf_path,
         pngs=[p for p, _ in jobs],
@@ -132,6 +115,34 @@ def build_pack(
         seconds=time.perf_counter() - start,
         page_names=[p for p, _ in named],
     )
+
+
+def _write_pdf(pdf_path: Path, figs: Sequence[Any], title: str) -> None:
+    """Write the pages to one PDF without a creation date (so it is reproducible), atomically."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    metadata = {
+        "Title": title,
+        "Creator": "sim (Qidong innovation-target simulator)",
+        "CreationDate": None,
+    }
+    with PdfPages(tmp, metadata=metadata) as pdf:
+        for fig in figs:
+            pdf.savefig(fig)
+    shutil.move(tmp, pdf_path)
+
+
+def _finish_pngs(jobs: Sequence[tuple[Path, Any]], split: int, child: Any) -> None:
+    """Render the PNGs the child does not (all of them without a child), then wait for it;
+    if it failed, render its share here too."""
+    if child is not None:
+        _save_pngs(jobs[split:])
+        child.join()
+        if child.exitcode != 0 or not all(p.exists() for p, _ in jobs[:split]):
+            _save_pngs(jobs[:split])  # the child failed: render its share here
+    elif jobs:
+        _save_pngs(jobs)
 
 
 def _save_pngs(jobs: Sequence[tuple[Path, Any]]) -> None:

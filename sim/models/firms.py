@@ -189,6 +189,32 @@ def _apply_share(
     return np.maximum(from_smes / (p["firms.pass_rate"] * p["firms.sme_registrations_2022"]), 0.0)
 
 
+def _history(
+    ctx: Context, cohorts: np.ndarray, due: np.ndarray, apply_share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, Year | None]:
+    """The pipeline from the December-2020 stock to the start year, with the observed flows;
+    returns the cohorts, the pending conversions and the last year run (None if none)."""
+    p = ctx.params
+    history = ctx.rng("history_shock")
+    last: Year | None = None
+    for year in range(STOCK_YEAR + 1, ctx.start.year + 1):
+        back = BASE_YEAR - year
+        last = advance(
+            ctx,
+            cohorts,
+            due,
+            p["firms.sme_registrations_2022"] / (1 + p["firms.sme_trend"]) ** back,
+            p["firms.project_rate_2022"] / (1 + p["firms.project_trend"]) ** back,
+            history.standard_normal(ctx.n),
+            _no_effects(ctx.n),
+            apply_share,
+            new_certified=ctx.start.observed_or_none("hightech_certified_new", year),
+            projects=ctx.start.observed_or_none("scitech_projects_attracted", year),
+        )
+        cohorts, due = last.cohorts, last.pending
+    return cohorts, due, last
+
+
 def init(state: State, ctx: Context) -> Updates:
     """End-of-start-year state: cohorts, pending conversions, rates and pools."""
     p = ctx.params
@@ -206,28 +232,11 @@ def init(state: State, ctx: Context) -> Updates:
     )
     apply_share = _apply_share(p, earlier_projects, project_2022 / (1 + project_trend))
     cohorts = _stock_2020(ctx)
-    # The pipeline from the December-2020 stock to the start year, with the observed flows.
-    history = ctx.rng("history_shock")
-    last: Year | None = None
-    for year in range(STOCK_YEAR + 1, start.year + 1):
-        back = BASE_YEAR - year
-        last = advance(
-            ctx,
-            cohorts,
-            due,
-            sme_2022 / (1 + trend) ** back,
-            project_2022 / (1 + project_trend) ** back,
-            history.standard_normal(n),
-            _no_effects(n),
-            apply_share,
-            new_certified=start.observed_or_none("hightech_certified_new", year),
-            projects=start.observed_or_none("scitech_projects_attracted", year),
-        )
-        cohorts, due = last.cohorts, last.pending
+    cohorts, due, last = _history(ctx, cohorts, due, apply_share)
     sme_mean = start.carry_back(sme_2022, 1 + trend)
     project_mean = start.carry_back(project_2022, 1 + project_trend)
     if last is None:  # the run starts in the stock year itself: its flows are not observed
-        registered = ctx.rng("registrations").poisson(sme_mean / (1 + trend))
+        registered = ctx.rng("registrations").poisson(sme_mean)
         projects = ctx.rng("projects").poisson(earlier_projects)
         new = cohorts[:, 0]
         renewed = exits = up = np.zeros(n, dtype=np.int64)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from itertools import count
 
@@ -41,95 +40,37 @@ import numpy as np
 import simpy
 
 from sim.checks.reference.inputs import Inputs, Observed
-
-CERTIFICATE_YEARS = 3  # a certificate is valid in the year it is granted and the next two
-SPRING = 0.25  # spring review batch (fraction of the year)
-AUTUMN = 0.75  # autumn review batch
-BATCHES = (SPRING, AUTUMN)
-REGISTRATION_WINDOW = AUTUMN  # registrations close with the autumn batch: all can apply
-FIRST_PROJECT_YEAR = 2019  # projects of 2019–2020 bring certifications due in 2021–2022
-STOCK_YEAR = 2020  # the observed stock of 228, end of 2020
-START_YEAR = 2022  # the end of this year is the state the policy years start from
-POLICY_YEAR = 2023  # levers act from this year on
-END_YEAR = 2025
-
-SERIES = (
-    "hightech_enterprises",
-    "hightech_certified_new",
-    "firms.renewed",
-    "firms.exits",
-    "firms.up_for_renewal",
-    "tech_smes_registered",
-    "scitech_projects_attracted",
-    "cultivation_pool",
-    "zjtx_new",
+from sim.checks.reference.rules import (
+    AUTUMN,
+    BATCHES,
+    CERTIFICATE_YEARS,
+    END_YEAR,
+    EXITED,
+    FIRST_PROJECT_YEAR,
+    HOLDER,
+    LAPSED,
+    POLICY_YEAR,
+    PROJECT,
+    REGISTRATION_WINDOW,
+    SERIES,
+    SME,
+    SPRING,
+    START_YEAR,
+    STOCK_YEAR,
+    Firm,
+    Start,
+    apply_share,
+    odds_scaled,
+    shock,
 )
-
-# Firm states.
-SME = "sme"  # registered tech SME (possibly applying)
-PROJECT = "project"  # attracted project waiting for its certification
-HOLDER = "holder"  # holds a valid certificate
-LAPSED = "lapsed"  # did not renew: out of the stock
-EXITED = "exited"  # closed, moved away or lost its certificate mid-term
 
 _NEW = "new"
 _RENEWAL = "renewal"
 
 
-@dataclass(eq=False)
-class Firm:
-    """One firm; identity (not value) equality, so firms can live in sets."""
-
-    id: int
-    origin: str
-    status: str
-    cohort: int | None = None  # year of the certificate currently held
-    exit_time: float = math.inf
-
-
-@dataclass(frozen=True)
-class Start:
-    """A hand-made end-of-2022 state (for tests) instead of the one built from 2020.
-
-    ``cohorts``: certificate year -> firms holding that certificate at the end of 2022;
-    ``pending``: year -> project certifications due in that year; ``pool``: register size;
-    ``apply_share``: the application share ``a`` (the calibration needs registrations).
-    """
-
-    cohorts: Mapping[int, int]
-    pending: Mapping[int, int] = field(default_factory=dict)
-    pool: int = 0
-    apply_share: float = 0.0
-
-
 @cache
 def _observed() -> Observed:
     return Observed.from_catalogue()
-
-
-def _shock(loading: float, z: float) -> float:
-    """Mean-one macro factor ``exp(ℓ z − ℓ²/2)``."""
-    return math.exp(loading * z - 0.5 * loading * loading)
-
-
-def _odds_scaled(p: float, factor: float) -> float:
-    """Probability whose odds are ``factor`` times those of ``p``."""
-    return p * factor / (1.0 - p + p * factor)
-
-
-def apply_share(p: Mapping[str, float]) -> float:
-    """The calibrated application share ``a`` of one replication (docs/model.md).
-
-    Set so that the expected certifications of 2022 — registered SMEs × ``a`` × pass rate,
-    plus the expected project certifications due in 2022 (half the conversions of the
-    projects of 2020 and of 2021) — equal the rate behind the observed 114.
-    """
-    project_2022 = p["firms.project_rate_2022"]
-    g = p["firms.project_trend"]
-    q = p["firms.project_conversion"]
-    expected_projects = q * (project_2022 / (1 + g) ** 2 + project_2022 / (1 + g)) / 2
-    from_smes = p["firms.new_cert_rate_2022"] - expected_projects
-    return max(from_smes / (p["firms.pass_rate"] * p["firms.sme_registrations_2022"]), 0.0)
 
 
 class Pipeline:
@@ -372,17 +313,17 @@ class Pipeline:
         back = START_YEAR - year
         project_mean = p["firms.project_rate_2022"] / (1 + p["firms.project_trend"]) ** back
         project_mean *= self._effect(year, "scitech_projects_attracted")
-        project_mean *= _shock(p["firms.project_shock_loading"], z)
+        project_mean *= shock(p["firms.project_shock_loading"], z)
         observed = self.observed.projects_2022 if year == START_YEAR and not self.start else None
         self.env.process(self.projects(year, project_mean, observed))
         if year <= STOCK_YEAR:
             return  # 2019–2020: only the projects that feed 2021–2022 certifications
         sme_mean = p["firms.sme_registrations_2022"] / (1 + p["firms.sme_trend"]) ** back
         sme_mean *= self._effect(year, "tech_smes_registered")
-        sme_mean *= _shock(p["firms.sme_shock_loading"], z)
+        sme_mean *= shock(p["firms.sme_shock_loading"], z)
         self.env.process(self.registrations(year, sme_mean))
         self.apply_p[year] = min(1.0, self._a * self._effect(year, "hightech_certified_new"))
-        self.reapply_p[year] = _odds_scaled(
+        self.reapply_p[year] = odds_scaled(
             p["firms.renewal_apply"], self._effect(year, "hightech_enterprises")
         )
         listed = len(self.holders)  # the end-of-previous-year list (stock_{t−1})
@@ -390,7 +331,7 @@ class Pipeline:
             entry = self._effect(year, "cultivation_pool")
             self.env.process(self.nominations(year, listed, entry))
             rate = p["firms.zjtx_rate"] * listed / max(self.stock_2022, 1)
-            rate *= self._effect(year, "zjtx_new") * _shock(p["firms.project_shock_loading"], z)
+            rate *= self._effect(year, "zjtx_new") * shock(p["firms.project_shock_loading"], z)
             self.env.process(self.recognitions(year, rate))
         elif year == START_YEAR:
             # The 2022 flow: recognitions at the rate of the 2022 stock.

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.checks.reference.inputs import Inputs, replication_inputs
-from sim.checks.reference.pipeline import SERIES, simulate_replication
+from sim.checks.reference.pipeline import simulate_replication
+from sim.checks.reference.rules import SERIES
 from sim.rng import stable_hash
 from sim.scenario import Scenario
 
