@@ -118,7 +118,10 @@ def assert_detected(estimate: float, se: float, k: float = K, what: str = "") ->
     against a known value: with a true effect δ it fails by chance with probability about
     Φ(k − δ/se), which the test module states from the seeded z (a model with no effect
     fails it almost surely)."""
-    assert z_score(estimate, 0.0, se) > k, _message(what, estimate, 0.0, se, k) + " (must exceed)"
+    z = z_score(estimate, 0.0, se)
+    assert z > k, (
+        f"{what}: effect {float(estimate):.6g}, SE {se:.3g}, z = {z:+.2f} (must exceed {k:g})"
+    )
 
 
 def assert_proportion_between(
