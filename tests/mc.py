@@ -30,6 +30,7 @@ from statistics import NormalDist
 import numpy as np
 
 K = 5.0  # default number of standard errors: 5.7e-7 per two-sided assertion
+FAMILY_ALPHA = 1e-3  # family-wise rate for a test that makes many comparisons at once
 
 # ------------------------------------------------------------------ false-failure rates
 
@@ -44,7 +45,7 @@ def family_wise(m: int, k: float = K, sides: int = 2) -> float:
     return min(1.0, m * false_failure(k, sides))
 
 
-def bonferroni_k(m: int, alpha: float = 1e-3, sides: int = 2) -> float:
+def bonferroni_k(m: int, alpha: float = FAMILY_ALPHA, sides: int = 2) -> float:
     """The ``k`` at which ``m`` assertions fail together with probability at most ``alpha``."""
     return NormalDist().inv_cdf(1 - alpha / (sides * m))
 
