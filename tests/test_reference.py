@@ -4,14 +4,15 @@ Hand calculations first (the reference alone, every rate fixed), then the crossc
 three packaged scenarios, then a deliberately broken vectorized model that must be caught.
 
 False failures (tests/mc.py). The hand checks compare replication means with exact ones at
-k = 5 standard errors (8 assertions, 5.7e-7 each) and sample variances with exact ones at
+k = 5 standard errors (9 assertions, 5.7e-7 each) and sample variances with exact ones at
 k = 4 (3 assertions, 6.3e-5 each: the replications are slow, and 4 SE is the least loosening
 of the old bounds, which sat at 3.5–3.9 SE). The crosscheck (sim/checks/crosscheck.py) is
-its own family: Bonferroni over 3 tests × 36 rows at a family-wise ``ALPHA`` = 1e-3 per
-scenario, so its 3 scenario tests fail by chance with probability at most 3 × 1e-3 (kept at
-the crosscheck's own alpha, so the tests exercise the limits users run; passing
-``alpha=ALPHA / 3`` would bring them to 1e-3). Family-wise for the module (Bonferroni):
-8 × 5.7e-7 + 3 × 6.3e-5 + 3e-3 ≈ 3.2e-3. The broken-model test is a power check: at the seed
+its own family: Bonferroni over the 3 tests of each non-constant row (of 36) at a
+family-wise ``ALPHA`` = 1e-3 per scenario, so its 3 scenario tests fail by chance with
+probability at most 3 × 1e-3 (kept at the crosscheck's own alpha, so the tests exercise the
+limits users run; passing ``alpha=ALPHA / 3`` would bring them to 1e-3). Family-wise for
+the module (Bonferroni):
+9 × 5.7e-7 + 3 × 6.3e-5 + 3e-3 ≈ 3.2e-3. The broken-model test is a power check: at the seed
 its four stock rows are flagged at |z_paired| ≥ 24 against a limit of 4.4 (the correct
 model's largest |z_paired| on the baseline is 2.1).
 """
