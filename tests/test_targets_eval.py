@@ -1,4 +1,7 @@
-"""Target kinds reduce trajectories to the right judged values (hand calculations)."""
+"""Target kinds reduce trajectories to the right judged values (hand calculations).
+
+No statistical assertions: fixed trajectories, exact values. False-failure rate 0.
+"""
 
 from __future__ import annotations
 

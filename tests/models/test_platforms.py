@@ -1,4 +1,12 @@
-"""The platforms component against hand calculations, invariants and analytic laws."""
+"""The platforms component against hand calculations, invariants and analytic laws.
+
+Statistical assertions (tests/mc.py), each at k standard errors of the statistic tested:
+4 means at k = 5 (recursion, lever on the set-up hazard, firm base, lever on a rate;
+5.7e-7 each), 4 analytic-law probabilities at k = 4.5 (Poisson sum, two negative-binomial
+laws, binomial coverage; 6.8e-6 each) and 8 calibration ranges at k = 5 (7 yearly medians,
+P(full coverage in 2025) ≤ 0.05). Family-wise (Bonferroni, 16 assertions):
+12 × 5.7e-7 + 4 × 6.8e-6 ≈ 3.4e-5. The other tests are exact.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,14 @@ import numpy as np
 import pytest
 from contract import ComponentContract
 from harness import context, simulate, view
+from mc import (
+    assert_proportion_between,
+    assert_quantile_between,
+    assert_within,
+    se_mean,
+    se_poisson_mean,
+    se_proportion,
+)
 from scipy import stats
 
 from sim.levers import levers
@@ -54,8 +70,9 @@ def series(n: int, seed: int = 3, start_year: int = 2022,
     return {name: run.series(name) for name in OUTPUTS}
 
 
-def within(p_sim: float, p_true: float, n: int, k: float = 4.5) -> bool:
-    return abs(p_sim - p_true) < k * np.sqrt(p_true * (1 - p_true) / n)
+def assert_probability(p_sim: float, p_true: float, n: int, what: str) -> None:
+    """A simulated probability within 4.5 SE of a proportion of the exact one."""
+    assert_within(p_sim, p_true, se_proportion(p_true, n), k=4.5, what=what)
 
 
 # ------------------------------------------------------------------ hand calculations
@@ -100,8 +117,10 @@ def test_expected_uncovered_follows_the_recursion() -> None:
     ctx = ctx_for(n, fixed)
     out = step({**init(ctx), **upstream(n)}, ctx, 2023)
     expected = (0.9 * 200 + 0.1 * 1000 * 0.4) * 0.7
-    u = out["platforms.uncovered"]
-    assert abs(u.mean() - expected) < 5 * u.std() / np.sqrt(n)
+    # U' = Binomial(200, 0.9 · 0.7) + Poisson(100 · 0.4 · 0.7) by thinning (was the plug-in
+    # sample sd): variance 200 · 0.63 · 0.37 + 28
+    sd = np.sqrt(200 * 0.63 * 0.37 + 28)
+    assert_within(out["platforms.uncovered"].mean(), expected, se_mean(sd, n), what="E[U']")
 
 
 def test_the_lever_multiplies_the_setup_hazard() -> None:
@@ -115,7 +134,7 @@ def test_the_lever_multiplies_the_setup_hazard() -> None:
     out = step({**init(ctx), **upstream(n)}, ctx, 2023)
     p = 1 - 0.7 ** ((2400 / 800) ** 0.15)
     built = 50 - out["platforms.uncovered"]
-    assert abs(built.mean() - 50 * p) < 5 * np.sqrt(50 * p * (1 - p) / n)
+    assert_within(built.mean(), 50 * p, se_mean(np.sqrt(50 * p * (1 - p)), n), what="set-ups")
 
 
 def test_rd_institutions_rise_with_the_firm_base() -> None:
@@ -128,7 +147,8 @@ def test_rd_institutions_rise_with_the_firm_base() -> None:
     }
     ctx = ctx_for(n, fixed)
     out = step({**init(ctx), **upstream(n, stock=576.0)}, ctx, 2023)
-    assert abs(out["enterprise_rd_institutions_new"].mean() - 9.6) < 5 * np.sqrt(9.6 / n)
+    mean = out["enterprise_rd_institutions_new"].mean()
+    assert_within(mean, 9.6, se_poisson_mean(9.6, n), what="mean")
 
 
 def test_a_lever_multiplies_the_expected_count() -> None:
@@ -142,7 +162,7 @@ def test_a_lever_multiplies_the_expected_count() -> None:
     ctx = ctx_for(n, fixed, levers={"incubator_support": 2500.0})
     out = step({**init(ctx), **upstream(n)}, ctx, 2023)
     expected = 3 * 3**0.4
-    assert abs(out["incubators_new"].mean() - expected) < 5 * np.sqrt(expected / n)
+    assert_within(out["incubators_new"].mean(), expected, se_poisson_mean(expected, n), what="mean")
 
 
 def test_backcast_start() -> None:
@@ -176,7 +196,7 @@ def test_cumulative_incubators_are_poisson() -> None:
     for year in YEARS:
         state.update(step(state, ctx, year))
         total += state["incubators_new"]
-    assert within((total >= 15).mean(), stats.poisson(12).sf(14), n)
+    assert_probability((total >= 15).mean(), stats.poisson(12).sf(14), n, "P(sum >= 15)")
 
 
 def test_cumulative_rd_institutions_are_negative_binomial() -> None:
@@ -194,8 +214,8 @@ def test_cumulative_rd_institutions_are_negative_binomial() -> None:
         total += state["enterprise_rd_institutions_new"]
         every &= state["enterprise_rd_institutions_new"] >= 5
     p = 5 / (5 + 8)
-    assert within((total >= 25).mean(), stats.nbinom(15, p).sf(24), n)
-    assert within(every.mean(), stats.nbinom(5, p).sf(4) ** 3, n)
+    assert_probability((total >= 25).mean(), stats.nbinom(15, p).sf(24), n, "P(sum >= 25)")
+    assert_probability(every.mean(), stats.nbinom(5, p).sf(4) ** 3, n, "P(every year >= 5)")
 
 
 def test_full_coverage_probability_matches_the_binomial_law() -> None:
@@ -209,7 +229,8 @@ def test_full_coverage_probability_matches_the_binomial_law() -> None:
     state = {**init(ctx), **upstream(n)}
     for year in YEARS:
         state.update(step(state, ctx, year))
-    assert within((state["rd_institution_coverage"] >= 100).mean(), (1 - 0.5**3) ** 20, n)
+    full = (state["rd_institution_coverage"] >= 100).mean()
+    assert_probability(full, (1 - 0.5**3) ** 20, n, "P(full coverage)")
 
 
 # ------------------------------------------------------------------ invariants
@@ -232,13 +253,23 @@ def test_outputs_are_counts_and_shares(start_year: int, setting: str) -> None:
 
 
 def test_status_quo_is_plausible() -> None:
-    """8,192 draws of the full priors: quantiles checked loosely."""
+    """8,192 draws of the full priors: yearly medians in plausibility ranges.
+
+    Not a known truth: each asserts that the true median (or probability) is in its range,
+    failing only when the estimate's 5-SE interval lies wholly outside it (the ranges used to
+    bind the estimate itself, with no stated false-failure rate). At the seed every estimate
+    is inside its range."""
     n = 8192
     out = series(n, seed=20230305)
-    med = {name: np.median(x[1:], axis=1) for name, x in out.items()}
-    assert (med["enterprise_rd_institutions_new"] >= 6).all()
-    assert (med["enterprise_rd_institutions_new"] <= 11).all()
-    cov = out["rd_institution_coverage"]
-    assert (np.median(cov, axis=1) >= 70).all() and (np.median(cov, axis=1) <= 95).all()
-    # a literal 100 % in 2025 is rare at status quo, but not excluded by construction
-    assert 0 < (cov[-1] >= 100).mean() < 0.05
+    for i, year in enumerate(YEARS, start=1):
+        rd = out["enterprise_rd_institutions_new"][i]
+        assert_quantile_between(rd, 0.5, 6, 11, what=f"R&D institutions {year}")
+    for i, year in enumerate((2022, *YEARS)):  # 2022 too: the coverage prior
+        cov = out["rd_institution_coverage"][i]
+        assert_quantile_between(cov, 0.5, 70, 95, what=f"coverage {year}")
+    # A literal 100 % in 2025 is rare at status quo. That it is not excluded by construction
+    # is checked exactly by test_every_uncovered_firm_setting_up_gives_full_coverage: here
+    # it was also asserted on the sample (> 0), but only 5 of the 8,192 seeded draws reach
+    # it (p ≈ 6e-4), so a correct model would fail that with probability e^-5 ≈ 0.7 %.
+    full = (out["rd_institution_coverage"][-1] >= 100).mean()
+    assert_proportion_between(full, n, 0.0, 0.05, what="P(100 % coverage in 2025)")
