@@ -55,12 +55,8 @@ def lever_change_lines(result: Result, lang: str) -> list[str]:
         name = L.lever_name(lid, lever.name_zh, lever.name_en, lang)
         unit = L.lever_unit(lever.unit, lang)
         sq = lever.status_quo
-        factor = (
-            f"（×{value / sq:.2g}）"
-            if sq and lang == "zh"
-            else (f" (×{value / sq:.2g})" if sq else "")
-        )
-        sep = "：" if lang == "zh" else ": "
+        factor = t("bracketed", lang, x=f"×{value / sq:.2g}") if sq else ""
+        sep = t("colon", lang)
         out.append(f"{name}{sep}{L.num(sq, 'en')} → {L.num(value, 'en')} {unit}{factor}")
     return out
 
@@ -102,16 +98,9 @@ def comparison_footer(results: Sequence[Result], st: Style) -> str:
     lang = st.lang
     names = " / ".join(L.scenario_title(r.scenario, lang) for r in results)
     m = results[0].manifest
-    draws = f"{int(m['draws']):,}"
-    if lang == "zh":
-        return (
-            f"{t('footer', lang)}  ·  比较：{names}  ·  各 {draws} 次模拟  ·  种子 {m['seed']}  ·  "
-            f"{run_date(m)}"
-        )
-    return (
-        f"{t('footer', lang)}  ·  comparing {names}  ·  {draws} draws each  ·  seed "
-        f"{m['seed']}  ·  {run_date(m)}"
-    )
+    body = t("cmp_footer", lang, names=names, draws=f"{int(m['draws']):,}", seed=m["seed"],
+             date=run_date(m))  # fmt: skip
+    return f"{t('footer', lang)}  ·  {body}"
 
 
 def package_colour(i: int) -> str:

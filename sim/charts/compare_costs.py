@@ -180,16 +180,8 @@ def _crossing(fig: Figure, m: dict[str, Any], x: float, y: float, col_w: float, 
     fig.text(x, y, arrow, fontsize=7.5, color=colour, va="top")
     fig.text(x + 0.013, y, label, fontsize=8, color=L.INK, va="top")
     line = f"{100 * m['line']:.0f}%"
-    detail = (
-        (
-            f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)}"
-            f"（{t('cmp_line', lang, line=line)}）"
-        )
-        if lang == "zh"
-        else (
-            f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)} "
-            f"({t('cmp_line', lang, line=line)})"
-        )
+    detail = f"{L.pct(m['p_reference'], 1)} → {L.pct(m['p_scenario'], 1)}" + t(
+        "bracketed", lang, x=t("cmp_line", lang, line=line)
     )
     fig.text(x + 0.013, y - 0.021, detail, fontsize=7.2, color=L.MUTED, va="top")
 

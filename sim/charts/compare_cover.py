@@ -63,7 +63,7 @@ def comparison_cover(results: Sequence[Result], lang: str = "zh") -> Pages:
             lowest = min(lowest, y - 0.03)
         _group_table(fig, results, st, top=lowest - 0.03)
         text = t("cmp_paired", lang) if all_paired(diffs) else t("cmp_unpaired", lang)
-        text += (" " if lang == "en" else "") + t("cmp_pp_unit", lang)
+        text += t("sentence_gap", lang) + t("cmp_pp_unit", lang)
         note(fig, L.wrapped(text, columns(RIGHT - LEFT, 7.5, lang) - 4), st)
         return [fig]
 
@@ -96,7 +96,7 @@ def _package_table(fig: Figure, results: Sequence[Result], st: Style) -> float:
         e_text = f"{e:.1f}"
         if i:
             delta = f"{e - ref_expected:+.1f}".replace("-", "−")
-            e_text += f"（{delta}）" if lang == "zh" else f" ({delta})"
+            e_text += t("bracketed", lang, x=delta)
         rows.append(
             Row(
                 [
@@ -233,7 +233,7 @@ def _group_table(fig: Figure, results: Sequence[Result], st: Style, top: float) 
             base = e if i == 0 else base
             text = f"{e:.2f}"
             if i and abs(e - base) >= 0.005:
-                text += f"（{e - base:+.2f}）" if lang == "zh" else f" ({e - base:+.2f})"
+                text += t("bracketed", lang, x=f"{e - base:+.2f}")
             cells.append(
                 Cell(text.replace("-", "−"), weight="bold" if i and e - base >= 0.1 else "normal")
             )

@@ -182,7 +182,7 @@ def comparison_differences(results: Sequence[Result], lang: str = "zh") -> Pages
             color=L.MUTED,
         )
         text = t("cmp_paired", lang) if all_paired(diffs) else t("cmp_unpaired", lang)
-        text += (" " if lang == "en" else "") + t("cmp_filled", lang)
+        text += t("sentence_gap", lang) + t("cmp_filled", lang)
         note(fig, L.wrapped(text, columns(RIGHT - LEFT, 7.5, lang) - 4), st, y=FOOTER_Y + 0.027)
         return [fig]
 

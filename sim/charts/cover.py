@@ -84,7 +84,7 @@ def _scenario_block(
         yy -= 0.026
     cost = float(result.manifest.get("annual_cost_wan", sc.annual_cost_wan()))
     yy -= 0.006
-    sep = "：" if lang == "zh" else ": "
+    sep = t("colon", lang)
     fig.text(
         x,
         yy,
@@ -183,7 +183,7 @@ def _headline_block(fig: Figure, result: Result, st: Style, x: float, y: float) 
     modelled = counts["likely"] + counts["uncertain"] + counts["at_risk"]
     line = t("targets_modelled", lang, n=modelled)
     if counts["qualitative"] or counts["not_modelled"]:
-        sep = "；" if lang == "zh" else "; "
+        sep = t("semicolon", lang)
         line += sep + t("qualitative_note", lang, n=counts["qualitative"] + counts["not_modelled"])
     fig.text(x, y - tile_h - 0.025, line, fontsize=8.5, color=L.INK, va="top")
     fig.text(x, y - tile_h - 0.05, t("status_rule", lang), fontsize=7.5, color=L.MUTED, va="top")
@@ -244,11 +244,10 @@ def _joint_figures(
     e = float(result.joint.loc["expected_number_met", "p"])
     e_se = float(result.joint.loc["expected_number_met", "mc_se"])
     fig.text(x, yy, t("expected_met", lang), fontsize=9.5, color=L.INK, va="top")
-    unit = t("of_n", lang, n=modelled)
     fig.text(
         RIGHT,
         yy + 0.006,
-        f"{e:.1f} {unit}" if lang == "zh" else f"{e:.1f}{unit}",
+        t("expected_of_n", lang, e=f"{e:.1f}", n=modelled),
         fontsize=17,
         fontweight="bold",
         color=L.INK,

@@ -138,15 +138,11 @@ def _fan_subtitle(d: dict[str, Any], lang: str) -> str:
         sub = t("fan_sub_growth_average", lang, x=f"{d['multiple']:.2f}")
         return sub
     if d.get("subtitle") == "annualised":
-        sub = (
-            "annual flow vs. target ÷ years"
-            if lang == "en"
-            else "年度值对比年均所需（累计目标÷年数）"
-        )
+        sub = t("fan_sub_annualised", lang)
     else:
         sub = t(f"fan_sub_{kind}", lang, y=d["deadline"])
     u = L.unit_name(unit, lang)
-    return f"{sub}（{u}）" if lang == "zh" and u else (f"{sub} ({u})" if u else sub)
+    return sub + t("bracketed", lang, x=u) if u else sub
 
 
 def _fan_legend(fig: Figure, lang: str) -> None:

@@ -91,7 +91,7 @@ def _risk_panel(ax: Any, result: Result, r: dict[str, Any], st: Style, narrow: b
     unit = L.unit_name(r["unit"], lang)
     xlabel = L.kind_text(r["kind"], int(r["deadline"]), lang)
     if unit:
-        xlabel += f"（{unit}）" if lang == "zh" else f" ({unit})"
+        xlabel += t("bracketed", lang, x=unit)
     ax.set_xlabel(xlabel, fontsize=6.6, color=L.MUTED, labelpad=1.5)
     sep = "  ·  "
     sub = t("risk_p", lang, p=L.pct(r["p_met"], 1)) + sep

@@ -173,9 +173,7 @@ def _fmt_prior(pid: str, lang: str) -> str:
     def f(v: float) -> str:
         return f"{v:.3g}".replace("-", "−")
 
-    if lang == "zh":
-        return f"{f(med)}（{f(lo)} 至 {f(hi)}）"
-    return f"{f(med)} ({f(lo)} to {f(hi)})"
+    return t("prior_range", lang, median=f(med), low=f(lo), high=f(hi))
 
 
 def params_pages(result: Result, lang: str = "zh") -> Pages:
@@ -216,7 +214,7 @@ def params_pages(result: Result, lang: str = "zh") -> Pages:
             text = t("params_note", lang)
             if page_no == len(chunks) - 1 and len(entries) > len(shown):
                 more = t("params_more", lang, n=len(entries) - len(shown))
-                text += (" " if lang == "en" else "") + more
+                text += t("sentence_gap", lang) + more
             note(fig, L.wrapped(text, columns(RIGHT - LEFT, 7.2, lang) - 4), st, size=7.2)
             figs.append(fig)
         return figs
@@ -236,7 +234,7 @@ def _param_row(
     tag = t("source_tag" if e["sourced"] else "assumption_tag", lang)
     basis = prior.basis.split(":", 1)[1].strip()
     basis_text = L.wrapped(f"{tag} {basis}", int(columns(widths[2], 7.0, "en") * 0.9), max_lines=4)
-    joiner = "、" if lang == "zh" else ", "
+    joiner = t("enumeration", lang)
     names = [L.target_label(rows_by_id[x], lang, with_condition=False) for x in e["targets"]]
     drive_text = L.wrapped(joiner.join(names), columns(widths[3], 7.5, lang) - 2, max_lines=4)
     return Row(
