@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.analysis.targets import judged_target, rows_in_policy_order
 from sim.catalogue import cached, indicators
@@ -47,6 +46,8 @@ def drivers(result: Result, target_id: str, top: int = 10) -> pd.DataFrame:
     years = tuple(int(y) for y in result.sample["year"].values)
     values = result.sample["value"].sel(indicator=target.indicator).values
     judged = target.judged_value(values, years)
+    from scipy import stats  # imported here: scipy.stats costs ~45 MiB in every worker
+
     params = parameter_draws(result)
     params = params.loc[:, params.nunique() > 1]
     rho = [stats.spearmanr(params[c], judged).statistic for c in params.columns]
