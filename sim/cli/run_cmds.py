@@ -1,0 +1,211 @@
+"""`sim run` and `sim report`: simulate scenarios, print their tables, draw their packs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from sim.errors import SimError
+
+if TYPE_CHECKING:
+    from sim.results import Result
+
+from sim.cli.app import STATUS_STYLE, Lang, _fmt, app, err, out, reports_errors
+
+
+def print_attainment(result: Result) -> None:
+    """The attainment table, at-risk targets first, then the joint picture."""
+    df = result.table()
+    summary = result.summary()
+    table = Table(
+        title=f"{result.scenario.name}: P(target met), {summary['draws']:,} draws, "
+        f"seed {summary['seed']}",
+        caption="judged value: the quantity compared with the threshold (median [10 %–90 %])",
+    )
+    table.add_column("target", overflow="fold", min_width=12)
+    table.add_column("P(met)", justify="right", no_wrap=True, min_width=6)
+    table.add_column("± SE", justify="right", no_wrap=True, min_width=5)
+    table.add_column("threshold", justify="right", no_wrap=True, min_width=8)
+    table.add_column("judged value", justify="right", no_wrap=True, min_width=12)
+    table.add_column("status", no_wrap=True, min_width=9)
+    for row in df.itertuples():
+        if row.status == "qualitative":
+            continue
+        style = STATUS_STYLE.get(row.status, "dim")
+        modelled = row.status != "not_modelled"
+        table.add_row(
+            row.target_id,
+            f"{row.p_met:.3f}" if modelled else "–",
+            f"{row.mc_se:.3f}" if modelled else "",
+            f"≥ {_fmt(row.threshold)}",
+            f"{_fmt(row.judged_median)} [{_fmt(row.judged_q10)}–{_fmt(row.judged_q90)}]"
+            if modelled
+            else "",
+            f"[{style}]{row.status.replace('_', ' ')}[/]",
+        )
+    out.print(table)
+    p_all = result.joint.loc["all_targets"]
+    out.print(
+        f"P(all {int(result.joint.loc['number_of_targets_modelled', 'p'])} modelled targets met) "
+        f"= {p_all['p']:.4f} ± {p_all['mc_se']:.4f}; expected number met "
+        f"{summary['expected_met']:.1f}; likely {summary['likely']}, uncertain "
+        f"{summary['uncertain']}, at risk {summary['at_risk']}",
+        highlight=False,
+    )
+    if summary["not_modelled"]:
+        out.print(
+            f"[yellow]{summary['not_modelled']} targets are not modelled yet: no probability "
+            "is given for them.[/]"
+        )
+    if result.comparison is not None:
+        print_comparison(result)
+
+
+def print_comparison(result: Result) -> None:
+    """Paired differences against the reference scenario, largest moves first."""
+    if result.comparison is None:
+        return
+    cmp = result.comparison.copy()
+    cmp = cmp.reindex(cmp["difference"].abs().sort_values(ascending=False).index)
+    ref = cmp["reference"].iloc[0]
+    table = Table(title=f"{result.scenario.name} vs {ref}: paired difference in P(met)")
+    for col in ("target", ref, result.scenario.name, "difference ± SE"):
+        table.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
+    for row in cmp.itertuples():
+        if abs(row.difference) < 1e-12:
+            continue
+        table.add_row(
+            row.target_id,
+            f"{row.p_reference:.3f}",
+            f"{row.p_scenario:.3f}",
+            f"{row.difference:+.3f} ± {row.difference_se:.3f}",
+        )
+    out.print(table)
+    extra = cmp["cost_scenario_wan"].iloc[0] - cmp["cost_reference_wan"].iloc[0]
+    out.print(f"extra annual cost vs {ref}: {extra:+,.0f} 万元 a year", highlight=False)
+
+
+@app.command("run")
+@reports_errors
+def run_cmd(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files (TOML); several run on shared draws and are compared."),
+    ],
+    draws: Annotated[
+        int | None, typer.Option(min=1, help="Draws (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Results folder.")] = Path("results"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables.")] = False,
+    charts: Annotated[
+        bool, typer.Option("--charts/--no-charts", help="Draw the chart pack.")
+    ] = True,
+    lang: Annotated[Lang, typer.Option(help="Chart language.")] = Lang.zh,
+) -> None:
+    """Simulate scenarios, save results under OUT/<scenario>/ and draw the chart pack.
+
+    Several scenarios run on shared draws: each gets its own folder and pack, and a comparison
+    pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
+    """
+    from sim.scenario import load_scenario
+
+    loaded = [load_scenario(p) for p in scenarios]
+    names = [s.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise SimError(f"scenario names must differ (they name result folders): {names}")
+    results = _run_with_progress(loaded, draws, seed, jobs)
+    folders = []
+    for result in results:
+        folder = result.save(out_dir / result.scenario.name)
+        folders.append(folder)
+        if not quiet:
+            print_attainment(result)
+        rate = result.manifest["timings_seconds"]["draws_per_second"]
+        out.print(f"saved {folder}/ ({rate:,.0f} draws/s)", highlight=False)
+    if charts:
+        packs = [([r], f / "charts") for r, f in zip(results, folders, strict=True)]
+        if len(results) > 1:
+            packs.append((results, out_dir / ("compare_" + "_vs_".join(names))))
+        for group, folder in packs:
+            _draw(group, folder, lang.value)
+
+
+def _run_with_progress(
+    scenarios: list[Any], draws: int | None, seed: int | None, jobs: int
+) -> list[Result]:
+    """Run scenarios on shared draws, with a progress bar on stderr for long runs."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.runner import run_many
+
+    total = draws or scenarios[0].draws
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} draws"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=total < 200_000,
+    ) as progress:
+        task = progress.add_task("run", total=total)
+        return run_many(
+            scenarios,
+            draws=draws,
+            seed=seed,
+            jobs=jobs,
+            on_progress=lambda done, _: progress.update(task, completed=done),
+        )
+
+
+def _draw(
+    results: list[Any], folder: Path, lang: str, pdf_name: str | None = None, png: bool = True
+) -> None:
+    """Draw a chart pack; a failure is reported but never removes the saved tables."""
+    from sim.charts.pack import build_pack
+
+    try:
+        report = build_pack(results, folder, lang=lang, pdf_name=pdf_name, png=png)
+    except Exception as exc:  # the tables are already saved: say so and fail the command
+        err.print(
+            f"[bold red]error:[/] the chart pack failed ({type(exc).__name__}: {exc}); "
+            "the result tables are saved and intact",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from exc
+    note = "" if report.lang == lang else f" (in {report.lang}: no CJK font found)"
+    out.print(
+        f"chart pack: {report.pdf} ({report.pages} pages, {len(report.pngs)} PNG, "
+        f"{report.seconds:.1f} s){note}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("report")
+@reports_errors
+def report_cmd(
+    folders: Annotated[list[Path], typer.Argument(help="Result folders (from sim run).")],
+    lang: Annotated[Lang, typer.Option(help="Chart language.")] = Lang.zh,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write only this PDF (no PNGs).")
+    ] = None,
+) -> None:
+    """Rebuild the chart pack from saved results; several folders give a comparison pack."""
+    from sim.results import load_result
+
+    results = [load_result(f) for f in folders]
+    if out_file is not None:
+        if out_file.suffix.lower() != ".pdf":
+            raise SimError(f"--out: {out_file} should be a .pdf file")
+        _draw(results, out_file.parent, lang.value, pdf_name=out_file.name, png=False)
+    elif len(results) == 1:
+        _draw(results, folders[0] / "charts", lang.value)
+    else:
+        names = [r.scenario.name for r in results]
+        _draw(results, folders[0].parent / ("compare_" + "_vs_".join(names)), lang.value)
