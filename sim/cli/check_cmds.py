@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -85,3 +85,51 @@ def crosscheck_cmd(
     out.print(format_report(report), highlight=False, soft_wrap=True)
     if not report.passed:
         raise typer.Exit(1)
+
+
+@app.command("reference")
+@reports_errors
+def reference_cmd(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario whose 3-year spread to set beside the peers'.")
+    ] = None,
+    draws: Annotated[int, typer.Option(min=500, max=100_000, help="Draws of the run.")] = 4000,
+    horizon: Annotated[int, typer.Option(min=1, max=5, help="Years of change.")] = 3,
+) -> None:
+    """The outside view: how far peers' indicators move in HORIZON years, beside the model's.
+
+    Changes are on the scale the model moves each indicator (log, or logit for shares); the
+    90 % width is the spread between the 5th and the 95th percentile.
+    """
+    from sim.analysis.outside_view import outside_view
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    result = None if scenario is None else run(load_scenario(scenario), draws=draws)
+    df = outside_view(result, horizon)
+    table = Table(title=f"{horizon}-year changes: reference class against the model")
+    for col in ("indicator (scale)", "units", "unit-yrs", "cases", "peers 5/50/95 %",
+                "width", "trend-adj.", "model 5/50/95 %", "width"):  # fmt: skip
+        table.add_column(col, justify="left" if col.startswith("ind") else "right", no_wrap=True)
+    for r in df.to_dict("records"):
+        model = r.get("model_q50")
+        table.add_row(
+            f"{r['peer_indicator']} ({r['scale']})", str(r["units"]), str(r["unit_years"]),
+            str(r["cases"]), _band(r, "peer"), f"{r['peer_width90']:.3f}",
+            f"{r['peer_around_trend_width90']:.3f}",
+            "–" if model is None or model != model else _band(r, "model"),
+            "–" if model is None or model != model else f"{r['model_width90']:.3f}",
+        )  # fmt: skip
+    out.print(table)
+    out.print(
+        "width: 5–95 % spread of the change; trend-adj.: the same around each unit's own mean "
+        "change. Peers: sim/catalogue/reference_class/ (years up to 2022, no Qidong figure). A "
+        "model width well below the peers' means the model is more certain than peers' history "
+        "allows.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _band(row: dict[str, Any], prefix: str) -> str:
+    return " ".join(f"{row[f'{prefix}_q{q}']:+.2f}" for q in ("05", "50", "95"))
