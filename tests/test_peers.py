@@ -36,7 +36,8 @@ def test_the_packaged_class_keeps_the_policy_date_rule() -> None:
     assert max(r.year for r in rows) <= LAST_YEAR
     assert not any(r.scope == "qidong" for r in rows)
     assert all(r.source_url.startswith("http") for r in rows)
-    assert len(peer_series("rd_to_gdp")) == 31  # every province
+    assert {"jiangsu", "guangdong", "xizang"} <= set(peer_series("rd_to_gdp"))  # provinces
+    assert {"haimen", "kunshan"} & set(peer_series("rd_to_gdp"))  # and Jiangsu units
 
 
 @pytest.mark.parametrize(
@@ -77,4 +78,11 @@ def test_the_reference_command_sets_the_model_beside_the_peers() -> None:
     result = CliRunner().invoke(app, ["reference", str(root / "scenarios" / "baseline.toml"),
                                       "--draws", "1000"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "rd_to_gdp (log)" in result.output and "372" in result.output
+    assert "rd_to_gdp (log)" in result.output and "393" in result.output
+
+
+def test_a_final_figure_wins_over_an_estimate(tmp_path) -> None:
+    rows = ("haimen,rd_to_gdp,2021,2.9,percent,prelim,http://x,,estimate\n"
+            "haimen,rd_to_gdp,2021,2.77,percent,reported,http://y,,bulletin\n")  # fmt: skip
+    with use_catalogue(catalogue_with(tmp_path, rows)):
+        assert peer_series("rd_to_gdp") == {"haimen": {2021: 2.77}}

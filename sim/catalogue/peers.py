@@ -47,11 +47,23 @@ def peer_observations() -> tuple[Observation, ...]:
     return tuple(rows)
 
 
+# Where two rows give the same unit-year, the final figure wins over a computed one, and both
+# over a January estimate (预计) or an unofficial page.
+STATUS_RANK = {"reported": 0, "census": 0, "derived": 1, "prelim": 2, "unofficial": 3}
+
+
 def peer_series(indicator: str) -> dict[str, dict[int, float]]:
-    """``{scope: {year: value}}`` of one indicator across the reference class (the first row
-    of a unit-year wins where two sources disagree; the files list the better source first)."""
-    out: dict[str, dict[int, float]] = {}
+    """``{scope: {year: value}}`` of one indicator across the reference class; where sources
+    disagree on a unit-year, the row of the best status wins (then the first listed)."""
+    best: dict[tuple[str, int], tuple[int, float]] = {}
     for obs in peer_observations():
-        if obs.indicator == indicator:
-            out.setdefault(obs.scope, {}).setdefault(obs.year, obs.value)
+        if obs.indicator != indicator:
+            continue
+        rank = STATUS_RANK[obs.status]
+        key = (obs.scope, obs.year)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, obs.value)
+    out: dict[str, dict[int, float]] = {}
+    for (scope, year), (_, value) in sorted(best.items()):
+        out.setdefault(scope, {})[year] = value
     return out
