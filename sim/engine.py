@@ -39,7 +39,7 @@ from sim.models.start import Start
 from sim.plan import Plan
 from sim.priors import Params, draw_parameters, parameters
 from sim.reduction import Accumulator, Edges, pilot_edges
-from sim.scenario import Scenario
+from sim.scenario import Scenario, status_quo
 
 PROBE_DRAWS = 3  # draws of the start-up probe: enough to exercise every branch of the code
 
@@ -121,8 +121,6 @@ def _probe(comps: tuple[Component, ...], start_year: int, end_year: int) -> None
     key = (comps, start_year, end_year)
     if key in _probed:
         return
-    from sim.scenario import status_quo
-
     years = tuple(range(start_year, end_year + 1))
     run = run_context(status_quo(), 0, PROBE_DRAWS, 0, start_year)
     used: dict[str, set[str]] = {c.name: set() for c in comps}

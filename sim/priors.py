@@ -191,13 +191,12 @@ def lever_elasticities() -> dict[str, Prior]:
 class Params(Mapping[str, np.ndarray]):
     """Parameter draws of one chunk: id -> array of shape (draws,).
 
-    A missing id raises a KeyError that says where parameters are declared, and every id
-    read is remembered, so the tests can check that no declared parameter is unused.
+    A missing id raises a KeyError that says where parameters are declared. (Which component
+    reads which id is recorded per component: :class:`sim.models.contract.ScopedParams`.)
     """
 
     def __init__(self, values: dict[str, np.ndarray]):
         self._values = values
-        self.used: set[str] = set()
 
     def __getitem__(self, key: str) -> np.ndarray:
         try:
@@ -206,7 +205,6 @@ class Params(Mapping[str, np.ndarray]):
             raise KeyError(
                 f"parameter {key!r} is not declared in sim/catalogue/parameters/"
             ) from None
-        self.used.add(key)
         return value
 
     def __iter__(self) -> Iterator[str]:

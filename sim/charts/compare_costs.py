@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from sim.analysis import (
+    cost_effect,
     crossings,
 )
 from sim.charts import labels as L
@@ -47,21 +50,20 @@ def comparison_costs(results: Sequence[Result], lang: str = "zh") -> Pages:
         fig = new_page(
             t("cmp_cost_title", lang), t("cmp_cost_sub", lang), comparison_footer(results, st), st
         )
-        costs = [r.annual_cost_wan() for r in results]
-        es = [float(r.joint.loc["expected_number_met", "p"]) for r in results]
-        _cost_scatter(fig, results, costs, es, lang)
-        _cost_table(fig, results, costs, es, st)
+        effect = cost_effect(results)
+        _cost_scatter(fig, results, effect, lang)
+        _cost_table(fig, results, effect, st)
         _crossings_column(fig, results, st, x0=0.53)
         _n_met_overlay(fig, results, st, (0.57, 0.12, 0.39, 0.34))
         return [fig]
 
 
-def _cost_scatter(
-    fig: Figure, results: Sequence[Result], costs: list[float], es: list[float], lang: str
-) -> None:
+def _cost_scatter(fig: Figure, results: Sequence[Result], effect: pd.DataFrame, lang: str) -> None:
     """Left: each package's annual cost against its expected number met (±1.96 SE)."""
     ax = fig.add_axes((0.09, 0.42, 0.36, 0.40))
-    ses = [float(r.joint.loc["expected_number_met", "mc_se"]) for r in results]
+    costs = effect["annual_cost_wan"].tolist()
+    es = effect["expected_met"].tolist()
+    ses = effect["expected_met_se"].tolist()
     for i, (c, e, se, res) in enumerate(zip(costs, es, ses, results, strict=True)):
         ax.errorbar(
             c,
@@ -95,9 +97,7 @@ def _cost_scatter(
     ax.set_axisbelow(True)
 
 
-def _cost_table(
-    fig: Figure, results: Sequence[Result], costs: list[float], es: list[float], st: Style
-) -> None:
+def _cost_table(fig: Figure, results: Sequence[Result], effect: pd.DataFrame, st: Style) -> None:
     """Under the scatter: extra cost, extra targets and cost per extra target, and a note."""
     lang = st.lang
     cols = [
@@ -108,9 +108,9 @@ def _cost_table(
     ]
     rows = []
     for i, res in enumerate(results[1:], start=1):
-        dc = costs[i] - costs[0]
-        de = es[i] - es[0]
-        per = "–" if de <= 0.05 else f"{dc / de:,.0f}"
+        dc, de, per_target = effect.loc[i, ["extra_cost_wan", "extra_met",
+                                            "cost_per_extra_target_wan"]]  # fmt: skip
+        per = "–" if math.isnan(per_target) else f"{per_target:,.0f}"
         rows.append(
             Row(
                 [

@@ -11,6 +11,7 @@ from matplotlib.image import AxesImage
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator, PercentFormatter
 
 from sim.analysis import (
+    at_least,
     groups_in_order,
     miss_pairs,
     rows_in_policy_order,
@@ -41,8 +42,8 @@ def joint(result: Result, lang: str = "zh") -> Pages:
         fig = new_page(t("joint_title", lang), "", footer_text(result, st), st)
         n_modelled = int(result.joint.loc["number_of_targets_modelled", "p"])
         _groups_panel(fig, result, n_modelled, st)
-        prob = _n_met_panel(fig, result, n_modelled, lang)
-        _at_least_row(fig, prob, n_modelled, lang)
+        _n_met_panel(fig, result, n_modelled, lang)
+        _at_least_row(fig, at_least(result), n_modelled, lang)
         text = L.wrapped(t("joint_text", lang), columns(0.40, 9, lang))
         fig.text(LEFT, 0.215, text, fontsize=9, color=L.INK, va="top", linespacing=1.45)
         return [fig]
@@ -78,7 +79,7 @@ def _groups_panel(fig: Figure, result: Result, n_modelled: int, st: Style) -> No
     ax.set_title(t("joint_groups", lang), loc="left", fontsize=10, fontweight="bold", pad=10)
 
 
-def _n_met_panel(fig: Figure, result: Result, n_modelled: int, lang: str) -> np.ndarray:
+def _n_met_panel(fig: Figure, result: Result, n_modelled: int, lang: str) -> None:
     """Right: the distribution of the number of targets met; returns its probabilities."""
     ax2 = fig.add_axes((0.56, 0.30, 0.40, 0.52))
     nm = result.n_met
@@ -107,12 +108,10 @@ def _n_met_panel(fig: Figure, result: Result, n_modelled: int, lang: str) -> np.
     ax2.grid(axis="y", color="#e6e6e6", lw=0.5)
     ax2.set_axisbelow(True)
     ax2.set_title(t("joint_nmet", lang), loc="left", fontsize=10, fontweight="bold", pad=10)
-    return prob
 
 
-def _at_least_row(fig: Figure, prob: np.ndarray, n_modelled: int, lang: str) -> None:
+def _at_least_row(fig: Figure, p_at_least: np.ndarray, n_modelled: int, lang: str) -> None:
     """Under the distribution: P(at least k met) for half, 60 %, 70 %, 80 % and all targets."""
-    at_least = np.cumsum(prob[::-1])[::-1]
     picks = sorted({math.ceil(f * n_modelled) for f in (0.5, 0.6, 0.7, 0.8)} | {n_modelled})
     fig.text(
         0.56,
@@ -125,7 +124,7 @@ def _at_least_row(fig: Figure, prob: np.ndarray, n_modelled: int, lang: str) -> 
     )
     step = 0.40 / len(picks)
     for i, kk in enumerate(picks):
-        value = at_least[kk] if kk < len(at_least) else 0.0
+        value = p_at_least[kk] if kk < len(p_at_least) else 0.0
         label = t("joint_at_least", lang, k=kk)
         fig.text(0.56 + i * step, 0.172, label, fontsize=7.5, color=L.MUTED, va="bottom")
         fig.text(

@@ -23,6 +23,9 @@ EARLIEST_START = 2020  # the certified stock of December 2020 (228) is the oldes
 # A run starts at the end of 2022; the backcast at the end of 2020, the last year before 2022
 # with the observations every component needs (2021 lacks several of them).
 STARTS = (EARLIEST_START, BASE_YEAR)
+# How far back :meth:`Start.latest` looks for a figure published with a lag (the resident
+# population of the start year comes out in the year after; two years covers a late bulletin).
+PUBLICATION_LAG_YEARS = 2
 
 
 class StartError(SimError):
@@ -84,7 +87,7 @@ class Start:
         when it was published for ``year``.
         """
         year = self.year if year is None else year
-        for seen in range(year, EARLIEST_START - 2, -1):
+        for seen in range(year, year - PUBLICATION_LAG_YEARS - 1, -1):
             value = self.observed_or_none(indicator, seen)
             if value is not None:
                 if seen == year:
