@@ -16,6 +16,10 @@ dist             keys                         meaning
 ``gamma``        shape, mean                  positive; sd = mean / sqrt(shape)
 ===============  ===========================  ==========================================
 
+Instead of ``dist`` and its keys, ``pooled = { class = "<id>", role = "<role>" }`` takes the
+distribution from the outside view (:mod:`sim.catalogue.pooling`): the reference class's drift,
+persistent or transitory volatility, break rate or break size, pooled with Qidong's own points.
+
 Optional ``name_zh`` and ``name_en`` give a parameter a display name for the chart pack
 (both or neither); a parameter without one is shown by its id.
 
@@ -34,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 from sim.catalogue import cached, catalogue_dir, indicators, load_entries
+from sim.catalogue.pooling import pooled_prior, reference_classes
 from sim.errors import CatalogueError, Problem
 from sim.levers import levers
 from sim.rng import stream
@@ -72,6 +77,26 @@ class Prior(BaseModel):
     b: float | None = None
     shape: float | None = None
     note: str | None = None
+    pooled: dict[str, str] | None = None  # {class, role}: resolved from the reference class
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_pooled(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("pooled"), dict):
+            spec = data["pooled"]
+            if set(spec) != {"class", "role"}:
+                raise ValueError("pooled takes exactly class and role")
+            if "dist" in data:
+                raise ValueError("a pooled prior takes its dist from the reference class")
+            try:
+                keys = pooled_prior(spec["class"], spec["role"])
+            except KeyError:
+                known = ", ".join(reference_classes())
+                raise ValueError(
+                    f"unknown reference class {spec['class']!r}; expected one of {known}"
+                ) from None
+            data = {**data, **keys}
+        return data
 
     @model_validator(mode="after")
     def _keys_fit_the_distribution(self) -> Prior:

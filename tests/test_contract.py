@@ -116,7 +116,7 @@ def test_the_probe_passes_the_registered_model() -> None:
 
 def test_the_probe_finds_a_parameter_nobody_reads() -> None:
     without_patents = [c for c in components() if c.name != "patents"]
-    with pytest.raises(ContractError, match=r"read by no component:.*'patents.grant_rate_2022'"):
+    with pytest.raises(ContractError, match=r"read by no component:.*'patents.lapse_hazard'"):
         _probe_with(without_patents)
 
 

@@ -1,5 +1,5 @@
 """Vectorised helpers that several components share: over-dispersed counts, mean-one noise,
-odds scaling, and the pace of the certified high-tech base.
+odds scaling, and the growth of the certified high-tech base to 2022.
 
 Every function works on arrays of shape ``(draws,)`` (scalars broadcast); none draws from a
 stream it was not handed, so a component's random numbers stay its own.
@@ -7,15 +7,9 @@ stream it was not handed, so a component's random numbers stay its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from sim.models.start import Start
-
-# December 2020: the last published stock of certified high-tech enterprises (observations.csv:
-# hightech_enterprises_stock 2020 = 228). It anchors the 2020–22 pace of the certified base.
-CERTIFIED_REFERENCE_YEAR = 2020
 
 
 def negative_binomial(rng: np.random.Generator, mean: np.ndarray, dispersion: np.ndarray):
@@ -41,25 +35,6 @@ def odds_scaled(p: np.ndarray, factor: np.ndarray) -> np.ndarray:
     p = np.clip(p, 0.0, 1.0)
     odds = p * factor
     return odds / (1.0 - p + odds)
-
-
-def certified_growth_deviation(
-    state: Mapping[str, np.ndarray], start: Start, year: int
-) -> np.ndarray:
-    """``ln(H_t/H_0) − h_ref · (t − t0)``: the certified base against its 2020–22 pace.
-
-    ``H`` is ``hightech_enterprises`` (this year's) and ``H_0`` ``firms.stock_start``;
-    ``h_ref = ln(H_0 / 228) / (t0 − 2020)`` per draw. Zero when the run starts in 2020 (the
-    backcast), whose simulated years are the reference period itself. Read by ``rnd`` and
-    ``industry``, which declare both keys in their ``reads``.
-    """
-    if start.year <= CERTIFIED_REFERENCE_YEAR:
-        return np.zeros(start.n)
-    h0 = np.maximum(np.asarray(state["firms.stock_start"], dtype=float), 1.0)
-    h = np.maximum(np.asarray(state["hightech_enterprises"], dtype=float), 1.0)
-    reference = start.observed("hightech_enterprises", CERTIFIED_REFERENCE_YEAR)
-    h_ref = np.log(h0 / reference) / (start.year - CERTIFIED_REFERENCE_YEAR)
-    return np.log(h / h0) - h_ref * (year - start.year)
 
 
 def certified_growth_to_base(start: Start) -> float:

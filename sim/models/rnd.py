@@ -6,19 +6,19 @@ common macro shock, ``H_t`` the certified high-tech stock at the end of ``t`` (`
 end of ``t0``), ``GDP_t`` nominal GDP. Timing: macro and firms have already stepped in year
 ``t``, so ``z_t``, ``GDP_t`` and ``H_t`` are this year's values.
 
-1. **Real R&D intensity** (percent of GDP)::
+1. **Real R&D intensity** (percent of GDP) follows the outside-view trend of its reference
+   class (:mod:`sim.models.trend`; priors pooled from peer units and Qidong's own points)::
 
-       ln J_t = ln J_0 + W_t + F_t + λ_R z_t + ln E_real
-       W_t    = W_{t-1} + d + σ_R ε_t − σ_R²/2                   (persistent; W_0 = 0)
-       F_t    = ε_H · (ln(H_t/H_0) − h_ref · (t − t0))
+       ln J_t = ln J_0 + ρ + W_t + e_t + λ_R z_t + ln E_real
 
-   ``h_ref = ln(H_2022 / 228) / 2`` is the draw's 2020–22 growth of the certified base (228 in
-   December 2020), the pace the drift ``d`` was calibrated on, so ``F`` moves intensity only
-   when the base grows faster or slower than it did then. In the backcast the simulated years
-   are that reference period, so ``F = 0``. The macro term is transitory: firms cut R&D
-   more than GDP in a bad year and restore it after (2.75 → 2.6 → 2.7 in 2019–2022).
+   ``W_t`` is the trend's persistent walk (drift, persistent change, breaks such as a census
+   revision of GDP), ``e_t`` its transitory part (``W_0 = −e_0``), ``ρ`` the revision of the
+   January estimate ``J_0`` by the final survey (``rnd.start_revision``). The macro term is
+   transitory: firms cut R&D more than GDP in a bad year and restore it after (2.75 → 2.6 →
+   2.7 in 2019–2022). The certified base does not enter: certification mostly labels R&D
+   that firms already do, and the class's drift is that of units whose bases grew too.
    **R&D spending** ``R_t = J_t / 100 · GDP_t`` (100m_cny) therefore grows with nominal GDP,
-   the drift, the certified base and the levers.
+   the trend and the levers.
 2. **Measured intensity** ``rd_to_gdp_t = J_t · M_stat``. ``E_real`` is
    ``ctx.lever_effect("rd_to_gdp")``, the process levers: it multiplies R&D spending, the
    driving rate of ``rd_to_gdp``, as a level (no compounding). ``M_stat`` is
@@ -55,12 +55,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.models.common import certified_growth_deviation, lognormal_factor, odds_scaled
+from sim.models.common import lognormal_factor, odds_scaled
 from sim.models.contract import Component, Context, State, Updates
+from sim.models.trend import Trend
+
+# R&D intensity follows the outside-view trend of its reference class (sim/models/trend.py).
+INTENSITY = Trend("rnd.intensity", "rd_to_gdp")
 
 # Observations used (observations.csv): rd_to_gdp 2020 = 2.6 and 2022 = 2.7 (prelim); gdp 2020
-# = 1230 and 2022 = 1400 亿元 (prelim, the values macro starts from); hightech_enterprises_stock
-# 2020 = 228 (December 2020, through certified_growth_deviation).
+# = 1230 and 2022 = 1400 亿元 (prelim, the values macro starts from).
 
 # Statutory super-deduction rates (财税〔2018〕99号: 75 % for all firms 2018–2020; 财政部 税务总局
 # 公告2021年第13号: manufacturing 100 % from 2021; 2022年第16号: tech SMEs 100 % from 2022;
@@ -93,7 +96,8 @@ def init(state: State, ctx: Context) -> Updates:
     p = ctx.params
     n = ctx.n
     start = ctx.start
-    # Published intensities have one decimal: the start value is the observation ± rounding.
+    # Published intensities have one decimal: the start is the observation ± rounding. It is a
+    # January estimate (预计) that the final R&D survey may revise (rnd.start_revision).
     intensity = start.observed("rd_to_gdp") + p["rnd.rd_to_gdp_rounding"]
     gdp = state["gdp"]  # the observation macro starts from
     spending = intensity / 100.0 * gdp
@@ -115,11 +119,12 @@ def init(state: State, ctx: Context) -> Updates:
         "rd_to_gdp": np.minimum(intensity, 100.0),
         "hightech_tax_reduction": tax * np.ones(n),
         "rd_super_deduction": deduction,
-        "rnd.intensity_start": intensity * np.ones(n),
-        "rnd.walk": np.zeros(n),
+        # the level later years build on: the published start as the final survey revises it
+        "rnd.intensity_start": intensity * np.exp(p["rnd.start_revision"]),
+        "rnd.walk": INTENSITY.start(p, ctx.rng("intensity"), n),
         "rnd.gdp_start": gdp,
         "rnd.spending": spending,
-        "rnd.spending_start": spending.copy(),
+        "rnd.real_effect": np.ones(n),
         "rnd.declared_start": declared * np.ones(n),
         "rnd.tax_start": tax * np.ones(n),
         "rnd.profit_walk": np.zeros(n),
@@ -139,13 +144,10 @@ def step(state: State, ctx: Context, year: int) -> Updates:
     # 1–2. intensity, spending, measured intensity
     measured = ctx.measurement_effect("rd_to_gdp")
     real_effect = ctx.lever_effect("rd_to_gdp")
-    sd = p["rnd.intensity_noise_sd"]
-    eps = ctx.rng("intensity").standard_normal(n)
-    walk = state["rnd.walk"] + p["rnd.intensity_drift"] + sd * eps - 0.5 * sd**2
-    firm_term = p["rnd.firm_elasticity"] * certified_growth_deviation(state, ctx.start, year)
+    walk, transitory = INTENSITY.step(state["rnd.walk"], p, ctx.rng("intensity"))
     intensity = (
         state["rnd.intensity_start"]
-        * np.exp(walk + firm_term + p["rnd.intensity_shock_loading"] * z)
+        * np.exp(walk + transitory + p["rnd.intensity_shock_loading"] * z)
         * real_effect
     )
     intensity = np.minimum(intensity, 100.0)
@@ -184,6 +186,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         "rd_super_deduction": deduction,
         "rnd.walk": walk,
         "rnd.spending": spending,
+        "rnd.real_effect": real_effect * np.ones(n),
         "rnd.profit_walk": profit_walk,
     }
 
@@ -195,5 +198,5 @@ COMPONENT = Component(
     streams=("intensity", "profit", "deduction"),
     init=init,
     step=step,
-    diagnostics=("rnd.spending",),
+    diagnostics=("rnd.spending",),  # rnd.real_effect: the process levers' effect, for patents
 )

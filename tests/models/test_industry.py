@@ -20,9 +20,10 @@ from sim.models import firms, industry, macro, rnd
 
 SEED = 20230305
 QUIET = {
-    "industry.noise_sd": 0.0,
+    "industry.share_persistent_sd": 0.0,
+    "industry.share_transitory_sd": 0.0,
+    "industry.share_break_rate": 0.0,
     "industry.shock_loading": 0.0,
-    "industry.firm_elasticity": 0.0,
 }
 
 
@@ -59,41 +60,24 @@ def test_deterministic_drift_by_hand() -> None:
         )
 
 
-def test_firm_term_by_hand() -> None:
-    """β (ln(H_t/H_0) − h_ref t) with h_ref = ln(H_0/228)/2, the 2020–22 pace."""
-    fixed = {**QUIET, "industry.share_drift": 0.0, "industry.firm_elasticity": 0.08}
-    _, hist = simulate(n=300, fixed=fixed)
-    h0 = hist[0]["hightech_enterprises"]
-    for t, s in enumerate(hist):
-        deviation = np.log(s["hightech_enterprises"] / h0) - np.log(h0 / 228) / 2 * t
-        np.testing.assert_allclose(
-            logit(s["hightech_output_share"] / 100), logit(0.5544) + 0.08 * deviation
-        )
-
-
-def test_backcast_has_no_firm_term() -> None:
-    fixed = {**QUIET, "industry.share_drift": 0.0, "industry.firm_elasticity": 0.08}
-    _, hist = simulate(start=2020, end=2022, n=100, fixed=fixed)
-    np.testing.assert_allclose(hist[-1]["hightech_output_share"], 54.3)
-
-
-def test_logit_increments_are_normal() -> None:
-    """One year: logit change ~ N(μ, σ²); mean and variance within 5 standard errors."""
-    n, mu, sigma = 20_000, 0.02, 0.04
-    fixed = {**QUIET, "industry.share_drift": mu, "industry.noise_sd": sigma}
+def test_logit_changes_follow_the_trend_law() -> None:
+    """Without breaks the one- and three-year logit changes are normal with mean t·μ and
+    variance t·σ_P² + 2σ_T² (persistent walk, transitory part of the start and of year t):
+    mean and variance within 5 SE. A walk that carried the start's transitory part forward
+    (variance t·σ_P² + σ_T²) misses the one-year variance by ≈ 10 SE."""
+    n, mu, sp, st = 20_000, 0.02, 0.04, 0.03
+    fixed = {**QUIET, "industry.share_drift": mu, "industry.share_persistent_sd": sp,
+             "industry.share_transitory_sd": st}  # fmt: skip
     _, hist = simulate(end=2025, n=n, fixed=fixed)
-    step = logit(hist[1]["hightech_output_share"] / 100) - logit(0.5544)
-    assert_within(step.mean(), mu, se_mean(sigma, n), what="mean, one year")
-    assert_within(step.var(ddof=1), sigma**2, se_variance(sigma**2, n), what="variance, one year")
-    # the walk accumulates: after three years the variance is 3σ²
-    three = logit(hist[3]["hightech_output_share"] / 100) - logit(0.5544)
-    var3 = 3 * sigma**2
-    assert_within(three.mean(), 3 * mu, se_mean(np.sqrt(var3), n), what="mean, three years")
-    assert_within(three.var(ddof=1), var3, se_variance(var3, n), what="variance, three years")
+    for t in (1, 3):
+        change = logit(hist[t]["hightech_output_share"] / 100) - logit(0.5544)
+        var = t * sp**2 + 2 * st**2
+        assert_within(change.mean(), t * mu, se_mean(np.sqrt(var), n), what=f"mean, {t} years")
+        assert_within(change.var(ddof=1), var, se_variance(var, n), what=f"variance, {t} years")
 
 
 def test_levers_multiply_the_odds() -> None:
-    fixed = {"industry.firm_elasticity": 0.0}  # cultivation also moves the certified base
+    fixed: dict[str, float] = {}
     settings = {"tech_upgrade_subsidy": 6000.0, "innovative_procurement": 2500.0}
     _, sq = simulate(n=500, fixed=fixed)
     run, up = simulate(n=500, fixed=fixed, settings=settings)
@@ -110,7 +94,7 @@ def test_share_stays_a_percentage() -> None:
         ({}, {k: lv.max for k, lv in cat.items()}),
         ({}, {k: lv.min for k, lv in cat.items()}),
         ({"industry.share_drift": 50.0}, {}),
-        ({"industry.share_drift": -50.0, "industry.noise_sd": 10.0}, {}),
+        ({"industry.share_drift": -50.0, "industry.share_persistent_sd": 10.0}, {}),
     ]
     for fixed, settings in cases:
         _, hist = simulate(n=500, fixed=fixed, settings=settings)

@@ -1,0 +1,282 @@
+"""Outside-view priors: what the reference class says about an indicator's drift, volatility and
+breaks, combined with a unit's own history by partial pooling.
+
+The model moves an indicator ``x`` (on its scale: log for levels and intensities, logit for
+shares) as a persistent random walk with a unit-specific drift, plus breaks, plus a transitory
+deviation of each published value::
+
+    x_t = μ_t + e_t                        e_t ~ N(0, σ_T²)        (transitory, independent)
+    μ_t = μ_{t−1} + d + σ_P ε_t + B_t J_t   B_t ~ Bernoulli(p), J_t ~ N(0, b²)   (breaks)
+    d   ~ N(m, τ²)                         (the unit's drift, across the class)
+
+Estimated from the reference class (:mod:`sim.catalogue.peers`), years ``origin − window + 1``
+… ``origin`` only (drifts move: the patent boom of the early 2010s is not today's pace):
+
+1. **Breaks.** Annual changes minus the unit's median change; the robust scale ``s = 1.4826 ·
+   MAD`` of all of them; a change further than ``BREAK_THRESHOLD · s`` from its unit's median
+   is a break (a census revision of GDP, a catalogue revision, a new counting rule: under a
+   normal law a 4-sd change happens 6 times in 100,000). ``p`` = breaks / annual changes
+   (Jeffreys beta posterior), ``b`` = root mean square of the breaks (lognormal with the
+   sampling spread of an sd estimated from ``k`` values, ``1/√(2k)``). Breaks found are taken
+   out of the changes before the next steps.
+2. **Persistent and transitory volatility** from the residual variance of annual and of
+   three-year changes around each unit's own drift: ``V1 = σ_P² + 2σ_T²`` and ``V3 = 3σ_P² +
+   2σ_T²``, so ``σ_P² = (V3 − V1)/2`` and ``σ_T² = (V1 − σ_P²)/2`` (each floored at a tenth
+   of ``V1``, since neither can be ruled out). Residuals around a unit's mean are scaled by
+   ``√(n/(n−1))`` for the mean's own degree of freedom.
+3. **Drift across units** by the DerSimonian–Laird random-effects estimator: each unit's drift
+   ``d_j = (x_last − x_first − breaks)/span`` has sampling variance ``σ_P²/span +
+   2σ_T²/span²``; ``τ²`` is the excess dispersion, ``m`` the precision-weighted mean.
+4. **Partial pooling** for the unit forecast (Qidong, or a peer in the backtest): its drift
+   prior ``N(m, τ² + se(m)²)`` is updated by its own points in the window (first and last,
+   with the published figures' own error) — a normal–normal posterior, so two points move it
+   only as far as their variance allows.
+
+``sim/catalogue/reference_class/classes.toml`` names, per class, the peer series, the unit's
+own series in observations.csv, the scale, the window and the error of a published value;
+a parameter prior with ``pooled = {class = ..., role = ...}`` takes its distribution from here
+(:func:`pooled_prior`), and so does every forecast of the backtest (``sim backtest``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.special import logit
+
+from sim.catalogue import cached, catalogue_dir, load_entries, observations
+from sim.catalogue.peers import peer_series
+
+BREAK_THRESHOLD = 4.0  # robust sds; see step 1 of the module docstring
+MAD_TO_SD = 1.4826  # the MAD of a normal law times this is its sd
+MIN_SHARE = 0.1  # floor of each variance part as a share of V1 (step 2)
+# Assumption: a unit's own volatility differs from the class's pooled value (provinces
+# aggregate thousands of firms, a county a few hundred; units differ in how lumpy their
+# industry is): a log-sd of 0.3 (factor 1.35) on top of the estimate's sampling spread.
+VOLATILITY_SPREAD = 0.3
+Role = Literal["drift", "persistent_sd", "transitory_sd", "break_rate", "break_size"]
+ROLES: tuple[str, ...] = ("drift", "persistent_sd", "transitory_sd", "break_rate", "break_size")
+
+
+class ReferenceClass(BaseModel):
+    """How one indicator is pooled: which series, on which scale, over which window."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    peer_indicator: str  # indicator id in reference_class/*.csv
+    own_indicator: str  # indicator id in observations.csv (scope qidong)
+    scale: Literal["log", "logit"]
+    window: int = Field(ge=3, le=15)  # years of changes before the forecast origin
+    own_error_sd: float = Field(ge=0)  # sd of a published value on the scale (rounding etc.)
+    basis: str
+
+
+@cached
+def reference_classes() -> dict[str, ReferenceClass]:
+    """Every reference class of ``reference_class/classes.toml``, keyed by id."""
+    path = catalogue_dir() / "reference_class" / "classes.toml"
+    return load_entries(path, "classes", ReferenceClass)  # type: ignore[return-value]
+
+
+def scaled(values: np.ndarray | float, scale: str) -> np.ndarray:
+    """Values on the scale the model moves them on (log, or logit of a percentage)."""
+    v = np.asarray(values, dtype=float)
+    if scale == "logit":
+        return logit(np.clip(v / 100.0, 1e-9, 1 - 1e-9))
+    return np.log(np.maximum(v, 1e-12))
+
+
+@dataclass(frozen=True)
+class Spread:
+    """What a reference class says (steps 1–3 of the module docstring), on the class's scale."""
+
+    drift_mean: float
+    drift_mean_se: float
+    drift_between_sd: float
+    persistent_sd: float
+    transitory_sd: float
+    breaks: int
+    changes: int
+    break_rms: float
+    units: int
+    unit_years: int
+
+    def drift_prior(self) -> tuple[float, float]:
+        """Mean and sd of a unit's drift before its own points are seen."""
+        return self.drift_mean, float(np.hypot(self.drift_between_sd, self.drift_mean_se))
+
+
+Series = dict[str, dict[int, float]]
+
+
+def _window(series: Series, lo: int, hi: int, scale: str, exclude: str | None) -> Series:
+    out = {}
+    for unit, ys in series.items():
+        kept = {y: float(scaled(v, scale)) for y, v in ys.items() if lo <= y <= hi}
+        if unit != exclude and len(kept) >= 2:
+            out[unit] = kept
+    return out
+
+
+def _annual(series: Series) -> list[tuple[str, int, float]]:
+    return [(u, y, ys[y] - ys[y - 1]) for u, ys in series.items() for y in sorted(ys)
+            if y - 1 in ys]  # fmt: skip
+
+
+def _breaks(annual: list[tuple[str, int, float]]) -> dict[tuple[str, int], float]:
+    """Step 1: the (unit, year) changes that are breaks, with their size around the unit."""
+    if not annual:
+        return {}
+    by_unit: dict[str, list[float]] = {}
+    for u, _, c in annual:
+        by_unit.setdefault(u, []).append(c)
+    # a unit with fewer than three changes cannot tell its own drift from a break: the
+    # class's median change stands in for its own
+    overall = float(np.median([c for _, _, c in annual]))
+    median = {u: float(np.median(cs)) if len(cs) >= 3 else overall for u, cs in by_unit.items()}
+    resid = np.array([c - median[u] for u, _, c in annual])
+    scale = MAD_TO_SD * float(np.median(np.abs(resid)))
+    flagged = np.abs(resid) > BREAK_THRESHOLD * max(scale, 1e-9)
+    return {(annual[i][0], annual[i][1]): float(resid[i]) for i in np.flatnonzero(flagged)}
+
+
+def _residual_variance(series: Series, horizon: int, drop: set[tuple[str, int]]) -> float:
+    """Mean square of ``horizon``-year changes around each unit's mean such change, with the
+    changes that span a break left out."""
+    squares, dof = 0.0, 0
+    for u, ys in series.items():
+        cs = [ys[y] - ys[y - horizon] for y in sorted(ys) if y - horizon in ys
+              and not any((u, y - k) in drop for k in range(horizon))]  # fmt: skip
+        if len(cs) >= 2:
+            arr = np.array(cs)
+            squares += float(((arr - arr.mean()) ** 2).sum())
+            dof += len(cs) - 1
+    return squares / dof if dof else float("nan")
+
+
+def _volatility(series: Series, drop: set[tuple[str, int]]) -> tuple[float, float]:
+    """Step 2: persistent and transitory sds from annual and three-year residual variances."""
+    v1 = _residual_variance(series, 1, drop)
+    v3 = _residual_variance(series, 3, drop)
+    if not np.isfinite(v1):
+        raise ValueError("no unit has two consecutive annual changes")
+    if not np.isfinite(v3):  # no three-year changes: all persistent, as the random walk says
+        v3 = 3 * v1
+    persistent = min(max((v3 - v1) / 2, MIN_SHARE * v1), (1 - 2 * MIN_SHARE) * v1)
+    transitory = max((v1 - persistent) / 2, MIN_SHARE * v1 / 2)
+    return float(np.sqrt(persistent)), float(np.sqrt(transitory))
+
+
+def _unit_drift(ys: dict[int, float], jumps: float) -> tuple[float, int]:
+    first, last = min(ys), max(ys)
+    return (ys[last] - ys[first] - jumps) / (last - first), last - first
+
+
+def _drifts(
+    series: Series, sizes: dict[tuple[str, int], float], sp: float, st: float
+) -> tuple[float, float, float]:
+    """Step 3: DerSimonian–Laird mean, its se, and the between-unit sd of drifts."""
+    d, v = [], []
+    for u, ys in series.items():
+        jumps = sum(s for (bu, _), s in sizes.items() if bu == u)
+        drift, span = _unit_drift(ys, jumps)
+        d.append(drift)
+        v.append(sp**2 / span + 2 * st**2 / span**2)
+    d_arr, v_arr = np.array(d), np.array(v)
+    w = 1 / v_arr
+    fixed = float((w * d_arr).sum() / w.sum())
+    q = float((w * (d_arr - fixed) ** 2).sum())
+    denom = float(w.sum() - (w**2).sum() / w.sum())
+    tau2 = max(0.0, (q - (len(d) - 1)) / denom) if denom > 0 else 0.0
+    w_star = 1 / (v_arr + tau2)
+    mean = float((w_star * d_arr).sum() / w_star.sum())
+    return mean, float(np.sqrt(1 / w_star.sum())), float(np.sqrt(tau2))
+
+
+def spread(cls: ReferenceClass, origin: int, exclude: str | None = None) -> Spread:
+    """Steps 1–3 for ``cls`` with changes up to ``origin`` (``exclude``: a unit left out)."""
+    series = _window(peer_series(cls.peer_indicator), origin - cls.window, origin, cls.scale,
+                     exclude)  # fmt: skip
+    if len(series) < 3:
+        raise ValueError(f"reference class {cls.id!r}: fewer than 3 units with data to {origin}")
+    annual = _annual(series)
+    found = _breaks(annual)
+    sp, st = _volatility(series, set(found))
+    mean, se, between = _drifts(series, found, sp, st)
+    sizes = list(found.values())
+    rms = float(np.sqrt(np.mean(np.square(sizes)))) if sizes else BREAK_THRESHOLD * sp
+    return Spread(mean, se, between, sp, st, len(found), len(annual), rms, len(series),
+                  sum(len(s) for s in series.values()))  # fmt: skip
+
+
+def own_history(cls: ReferenceClass, scope: str = "qidong") -> dict[int, float]:
+    """The unit's own preferred observations of the class's indicator, ``{year: value}``."""
+    return {o.year: o.value for o in observations()
+            if (o.scope, o.indicator) == (scope, cls.own_indicator) and o.preferred}  # fmt: skip
+
+
+def pooled_drift(
+    sp: Spread, own: dict[int, float], cls: ReferenceClass, origin: int
+) -> tuple[float, float]:
+    """Step 4: the unit's drift prior ``(mean, sd)`` given its own points up to ``origin``."""
+    m, sd = sp.drift_prior()
+    ys = {y: float(scaled(v, cls.scale)) for y, v in own.items()
+          if origin - cls.window <= y <= origin}  # fmt: skip
+    if len(ys) < 2:
+        return m, sd
+    drift, span = _unit_drift(ys, 0.0)
+    var_own = (sp.persistent_sd**2 / span + 2 * (sp.transitory_sd**2 + cls.own_error_sd**2)
+               / span**2)  # fmt: skip
+    precision = 1 / sd**2 + 1 / var_own
+    return (m / sd**2 + drift / var_own) / precision, float(np.sqrt(1 / precision))
+
+
+def prior_keys(role: str, sp: Spread, drift: tuple[float, float]) -> dict[str, float | str]:
+    """The distribution of one role as prior keys (``dist`` and its parameters)."""
+    if role == "drift":
+        return {"dist": "normal", "mean": drift[0], "sd": drift[1]}
+    if role in ("persistent_sd", "transitory_sd"):
+        value = sp.persistent_sd if role == "persistent_sd" else sp.transitory_sd
+        # sampling spread of a variance part estimated from the class's annual changes
+        sigma = float(np.hypot(np.sqrt(1 / (2 * sp.changes)), VOLATILITY_SPREAD))
+        return {"dist": "lognormal", "median": value, "sigma": sigma}
+    if role == "break_rate":
+        return {"dist": "beta", "a": sp.breaks + 0.5, "b": sp.changes - sp.breaks + 0.5}
+    if role == "break_size":
+        return {"dist": "lognormal", "median": sp.break_rms,
+                "sigma": float(1 / np.sqrt(2 * max(sp.breaks, 1)))}  # fmt: skip
+    raise ValueError(f"unknown pooled role {role!r}; expected one of {', '.join(ROLES)}")
+
+
+def pooled_prior(class_id: str, role: str, origin: int = 2022, scope: str = "qidong",
+                 own: dict[int, float] | None = None) -> dict[str, float | str]:  # fmt: skip
+    """The prior keys of ``role`` for ``scope``'s forecast from ``origin``: the class's spread
+    without ``scope`` itself, pooled with its own points (``own``, default: observations)."""
+    cls = reference_classes()[class_id]
+    sp = spread(cls, origin, exclude=scope)
+    own = own_history(cls, scope) if own is None else own
+    return prior_keys(role, sp, pooled_drift(sp, own, cls, origin))
+
+
+def classes_table(origin: int = 2022) -> str:
+    """The reference classes and the priors they give Qidong, as a markdown table (the block
+    of docs/model.md between the ``outside-view`` markers; a test keeps the two equal)."""
+    head = (
+        "| class | units | unit-years | annual changes | breaks | peers' drift (mean ± "
+        "between-unit sd) | Qidong's drift | persistent sd | transitory sd | break size |"
+    )
+    rows = [head, "|" + " --- |" * 10]
+    for cid, cls in reference_classes().items():
+        sp = spread(cls, origin, exclude="qidong")
+        m, s = pooled_drift(sp, own_history(cls), cls, origin)
+        rows.append(
+            f"| `{cid}` ({cls.scale}) | {sp.units} | {sp.unit_years} | {sp.changes} | "
+            f"{sp.breaks} | {sp.drift_mean:+.3f} ± {sp.drift_between_sd:.3f} | "
+            f"{m:+.3f} ± {s:.3f} | {sp.persistent_sd:.3f} | {sp.transitory_sd:.3f} | "
+            f"{sp.break_rms:.2f} |"
+        )  # fmt: skip
+    return "\n".join(rows)
