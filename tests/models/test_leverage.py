@@ -14,7 +14,7 @@ With m such assertions, k = Φ⁻¹(1 − 1e-3 / m) (≈ 4.4 for 200), so the wh
 chance with probability at most 1e-3 if every lever sat exactly on every bound; levers below
 their bounds make it rarer. A difference that is exactly 0 in every draw (the lever has no
 path to the quantity) is checked exactly. One power check per bound (a lever known to move
-the quantity is detected at 5 SE: the seeded z's are 15–190), so that a bound measuring a
+the quantity is detected at 5 SE: the seeded z's are 34–205), so that a bound measuring a
 key the levers never move cannot pass vacuously. Family-wise for the module: ≈ 1e-3.
 """
 
@@ -78,7 +78,11 @@ def paired_effects() -> dict[tuple[str, str], tuple[float, float, float]]:
         for bound in leverage_bounds().values():
             diff = bound.quantity(pushed) - bound.quantity(base)
             se = se_mean(float(np.std(diff, ddof=1)), N)
-            out[lv.id, bound.id] = (float(np.mean(diff)), se, bound.max_per_wan * bound.cost_base_wan(lv))
+            out[lv.id, bound.id] = (
+                float(np.mean(diff)),
+                se,
+                bound.max_per_wan * bound.cost_base_wan(lv),
+            )
     return out
 
 
