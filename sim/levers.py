@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -113,6 +114,51 @@ def levers() -> dict[str, Lever]:
     if problems:
         raise CatalogueError(str(path), problems)
     return loaded
+
+
+POLICY_YEARS = 3  # settings apply to 2023, 2024 and 2025 alike (levers.toml)
+
+
+class LeverageBound(BaseModel):
+    """The most one kind of effect may return per 万元 of a lever's extra fiscal cost.
+
+    A ``[leverage.<id>]`` table of levers.toml. The effect is the 2025 change of the product
+    of the state keys in ``measure`` times ``scale`` (into the bound's unit), summed over every
+    channel (direct lever effects and what flows through the certified stock, R&D spending,
+    GDP …), of a process lever at its maximum against the status quo; the cost is the extra
+    annual cost (``cost = "annual"``, for flows bought by each year's spending) or that times
+    :data:`POLICY_YEARS` (``"cumulative"``, for stocks built by three years of it).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name_en: str
+    measure: tuple[str, ...] = Field(min_length=1)
+    scale: float = Field(gt=0)
+    unit: str
+    cost: Literal["annual", "cumulative"]
+    max_per_wan: float = Field(gt=0)
+    basis: str = Field(pattern=r"^(source|assumption):")
+
+    def cost_base_wan(self, lever: Lever) -> float:
+        """Extra cost in 万元 of ``lever`` at its maximum over its status quo, on this base."""
+        extra = lever.cost_wan(lever.max) - lever.cost_wan(lever.status_quo)
+        return extra * (POLICY_YEARS if self.cost == "cumulative" else 1)
+
+    def quantity(self, state: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The bounded quantity, per draw, in the bound's unit, from one year's state."""
+        out = np.full(np.shape(state[self.measure[0]]), self.scale, dtype=float)
+        for key in self.measure:
+            out = out * np.asarray(state[key], dtype=float)
+        return out
+
+
+@cached
+def leverage_bounds() -> dict[str, LeverageBound]:
+    """Every leverage bound of levers.toml, keyed by id, in catalogue order."""
+    path = catalogue_dir() / "levers.toml"
+    return load_entries(path, "leverage", LeverageBound)  # type: ignore[return-value]
 
 
 def response(
