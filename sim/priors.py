@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 from sim.catalogue import cached, catalogue_dir, indicators, load_entries
+from sim.catalogue.factors import correlated_normals, factors, loadings, uniform_of
 from sim.catalogue.pooling import pooled_prior, reference_classes
 from sim.errors import CatalogueError, Problem
 from sim.levers import levers
@@ -142,6 +143,28 @@ class Prior(BaseModel):
         hi = special.ndtr((float(self.high) - mean) / sd)  # type: ignore[arg-type]
         return mean + sd * special.ndtri(rng.uniform(lo, hi, n))
 
+    def from_normal(self, z: np.ndarray) -> np.ndarray:
+        """The prior's quantile at ``Φ(z)``: a draw of the prior from a standard normal."""
+        d = self.dist
+        u = uniform_of(z)
+        if d == "fixed":
+            return np.full(z.shape, float(self.value))  # type: ignore[arg-type]
+        if d == "uniform":
+            return self.low + (self.high - self.low) * u  # type: ignore[operator]
+        if d == "normal":
+            return self.mean + self.sd * z  # type: ignore[operator]
+        if d == "lognormal":
+            return float(self.median) * np.exp(float(self.sigma) * z)  # type: ignore[arg-type]
+        if d == "beta":
+            return special.betaincinv(self.a, self.b, u)
+        if d == "gamma":
+            shape = float(self.shape)  # type: ignore[arg-type]
+            return special.gammaincinv(shape, u) * float(self.mean) / shape  # type: ignore[arg-type]
+        mean, sd = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        lo = special.ndtr((float(self.low) - mean) / sd)  # type: ignore[arg-type]
+        hi = special.ndtr((float(self.high) - mean) / sd)  # type: ignore[arg-type]
+        return mean + sd * special.ndtri(lo + (hi - lo) * u)
+
     def support_contains(self, x: float) -> bool:
         """Whether ``x`` is a value the prior can produce (for scenario overrides)."""
         lo, hi = self.support()
@@ -242,12 +265,46 @@ class Params(Mapping[str, np.ndarray]):
 def draw_parameters(
     seed: int, chunk: int, n: int, fixed: Mapping[str, float] | None = None
 ) -> Params:
-    """Draw every parameter for ``n`` draws of chunk ``chunk``; ``fixed`` overrides some."""
+    """Draw every parameter for ``n`` draws of chunk ``chunk``; ``fixed`` overrides some.
+
+    Members of a common factor (:mod:`sim.catalogue.factors`) are drawn through its Gaussian
+    copula, every other parameter from its prior directly.
+    """
     fixed = fixed or {}
     values = {}
+    in_factor = _factor_members()
     for pid, prior in parameters().items():
         if pid in fixed:
             values[pid] = np.full(n, float(fixed[pid]))
-        else:
+        elif pid not in in_factor:
             values[pid] = prior.draw(stream(seed, chunk, f"param:{pid}"), n)
-    return Params(values)
+    for factor in factors().values():
+        f = stream(seed, chunk, f"factor:{factor.id}").standard_normal(n)
+        loading = loadings(factor, stream(seed, chunk, f"factor:{factor.id}.loading"), n)
+        for pid, sign in factor.members.items():
+            if pid in fixed:
+                continue
+            own = stream(seed, chunk, f"param:{pid}").standard_normal(n)
+            values[pid] = parameters()[pid].from_normal(correlated_normals(f, loading, sign, own))
+    return Params(dict(sorted(values.items())))
+
+
+@cached
+def _factor_members() -> frozenset[str]:
+    """Parameters drawn through a factor; a member that is no parameter is a catalogue error."""
+    known = parameters()
+    problems = [
+        Problem(f"factors.{f.id}.members", f"unknown parameter {pid!r}", None, suggest(pid, known))
+        for f in factors().values() for pid in f.members if pid not in known
+    ]  # fmt: skip
+    problems += [
+        Problem(f"factors.{f.id}.members.{pid}", f"sign must be 1 or -1, not {sign}")
+        for f in factors().values() for pid, sign in f.members.items() if sign not in (1, -1)
+    ]  # fmt: skip
+    if problems:
+        raise CatalogueError(str(catalogue_dir() / "factors.toml"), problems)
+    members = [pid for f in factors().values() for pid in f.members]
+    if len(members) != len(set(members)):
+        problem = Problem("factors", "a parameter belongs to two factors")
+        raise CatalogueError(str(catalogue_dir() / "factors.toml"), [problem])
+    return frozenset(members)

@@ -28,6 +28,7 @@ SINGLE_PAGES = [
     "cofailure",
     "levers",
     "assumptions",
+    "breaks",
 ]
 COMPARISON_PAGES = ["cover", "pmet", "differences", "costs", "levers"]
 

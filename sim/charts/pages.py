@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from sim.charts.bars import pmet_bars
+from sim.charts.breaks import breaks_page
 from sim.charts.common import Pages
 from sim.charts.compare_costs import comparison_costs, comparison_levers
 from sim.charts.compare_cover import comparison_cover
@@ -38,6 +39,7 @@ SCENARIO_PAGES: list[tuple[str, PageFunction]] = [
     ("cofailure", cofailure),
     ("levers", levers_page),
     ("assumptions", params_pages),
+    ("breaks", breaks_page),
 ]
 
 COMPARISON_PAGES: list[tuple[str, ComparisonFunction]] = [

@@ -95,6 +95,9 @@ def parameters_cmd(
     ] = None,
 ) -> None:
     """List every uncertain parameter with its prior and its source or assumption."""
+    from rich.markup import escape
+
+    from sim.catalogue.factors import factors
     from sim.priors import parameters
 
     chosen = [
@@ -112,10 +115,23 @@ def parameters_cmd(
     table.add_column("parameter", no_wrap=True)
     table.add_column("prior [unit]", max_width=34)
     table.add_column("basis", overflow="fold", min_width=30)
+    in_factor = {pid: f"{f.id} ({'+' if s > 0 else '−'})" for f in factors().values()
+                 for pid, s in f.members.items()}  # fmt: skip
     for p in chosen:
-        table.add_row(p.id, f"{p.describe()}\n[dim]{p.unit}[/]", p.basis)
+        notes = [p.unit]
+        if p.pooled:
+            notes.append(f"outside view: class {p.pooled['class']}, {p.pooled['role']}")
+        if p.id in in_factor:
+            notes.append(f"common factor: {in_factor[p.id]}")
+        table.add_row(p.id, f"{p.describe()}\n[dim]{escape(chr(10).join(notes))}[/]", p.basis)
     out.print(table)
     out.print(f"{len(chosen)} parameters")
+    for f in factors().values():
+        out.print(
+            f"common factor {f.id} ({f.name_en}): loading uniform({f.loading_low:g}, "
+            f"{f.loading_high:g}) on {', '.join(f.members)} — {f.basis}",
+            markup=False,
+        )
 
 
 @app.command("validate")
