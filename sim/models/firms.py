@@ -296,6 +296,7 @@ def init(state: State, ctx: Context) -> Updates:
         registered, projects, new = last.registered, last.projects, last.new
         renewed, exits, up = last.renewed, last.exits, last.up_for_renewal
     zero = np.zeros(n)
+    reported = new + np.where(inclusive, renewed, 0)  # counted as the 114 were counted
     return {
         "firms.cohorts": cohorts,
         "firms.pending": due,
@@ -308,7 +309,8 @@ def init(state: State, ctx: Context) -> Updates:
         "firms.stock_start": cohorts.sum(axis=1).astype(float),
         "firms.apply_share": apply_share,
         "hightech_enterprises": cohorts.sum(axis=1),
-        "hightech_certified_new": new,
+        "hightech_certified_new": reported,
+        "firms.inclusive": inclusive,
         "tech_smes_registered": registered,
         "scitech_projects_attracted": projects,
         "cultivation_pool": ctx.rng("pool").poisson(p["firms.pool_2022"]),
@@ -373,7 +375,7 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         "firms.first_certified": state["firms.first_certified"] + y.passed,
         "firms.project_mean": project_mean,
         "hightech_enterprises": y.cohorts.sum(axis=1),
-        "hightech_certified_new": y.new,
+        "hightech_certified_new": y.new + np.where(state["firms.inclusive"], y.renewed, 0),
         "tech_smes_registered": y.registered,
         "scitech_projects_attracted": y.projects,
         "cultivation_pool": staying + entering,

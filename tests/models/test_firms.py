@@ -21,7 +21,8 @@ from sim.runner import run
 from sim.scenario import status_quo
 
 PIPELINE_PARAMS = {
-    "firms.exit_hazard": 0.0, "firms.sme_shock_loading": 0.0, "firms.sme_dispersion": 1e9,
+    "firms.exit_hazard": 0.0, "firms.sme_shock_loading": 0.0, "firms.sme_innovation_sd": 0.0,
+    "firms.review_strictness_sd": 0.0, "firms.depletion": 0.0, "firms.induced_apply_ratio": 1.0,
     "firms.project_shock_loading": 0.0, "firms.project_dispersion": 1e9,
     "firms.project_conversion": 0.0, "firms.pass_rate": 0.5, "firms.renewal_apply": 1.0,
     "firms.renewal_pass": 1.0,
@@ -92,7 +93,9 @@ def test_stock_without_renewals_or_exits_is_poisson() -> None:
     three cohorts 2023–2025, Poisson(300)."""
     sc = status_quo("analytic", draws=20_000, seed=7).with_assumptions(**{
         "firms.exit_hazard": 0.0, "firms.renewal_apply": 0.0, "firms.project_conversion": 0.0,
-        "firms.sme_trend": 0.0, "firms.sme_dispersion": 1e9, "firms.sme_shock_loading": 0.0,
+        "firms.sme_trend": 0.0, "firms.sme_innovation_sd": 0.0, "firms.sme_shock_loading": 0.0,
+        "firms.review_strictness_sd": 0.0, "firms.depletion": 0.0,
+        "firms.observed_new_inclusive": 0.0,
         "firms.sme_registrations_2022": 400.0, "firms.pass_rate": 0.5,
         "firms.new_cert_rate_2022": 100.0,
     })  # fmt: skip
