@@ -96,37 +96,27 @@ def advance(
     projects: float | None = None,
     inclusive: np.ndarray | None = None,
 ) -> Year:
-    """Steps 1–6 of the pipeline for one year.
-
-    ``sme_mean`` (the persistent level included) and ``project_mean`` are the year's
-    expected registrations and projects before lever effects and shock; ``apply_share`` is
-    the year's (depleted) ``a_t``. ``new_certified`` and ``projects``, when given, replace the
-    simulated counts with observed ones (the 2022 start state); ``inclusive`` (bool per draw)
-    reads ``new_certified`` as first certifications and renewals together.
+    """Steps 1–6 for one year. ``sme_mean`` (persistent level included), ``project_mean``:
+    expected counts before levers and shock; ``apply_share``: this year's depleted ``a_t``.
+    Observed ``new_certified``/``projects`` replace the simulated counts (2022 start state);
+    ``inclusive`` (bool per draw) reads ``new_certified`` as first plus renewed certifications.
     """
     p = ctx.params
     # 1. exits through the year, cohort by cohort
     survivors = ctx.rng("exits").binomial(cohorts, 1.0 - p["firms.exit_hazard"][:, None])
     exits = (cohorts - survivors).sum(axis=1)
-    # 2. registrations around the persistent level
-    mean_r = (
+    mean_r = (  # 2. registrations around the persistent level
         sme_mean * effects["tech_smes_registered"] * mean_one_shock(p["firms.sme_shock_loading"], z)
     )
     registered = ctx.rng("registrations").poisson(np.maximum(mean_r, 0.0))
     # 3. attracted projects, and when the certifications they will bring fall due
     attracted, new_pending = _projects(ctx, pending, project_mean, z, effects, projects)
     from_projects = pending[:, 0]
-    # 4. this year's review strictness: a shift of the logit (odds factor) of both pass rates
-    strictness = np.exp(
+    strictness = np.exp(  # 4. this year's review strictness: a logit shift of both pass rates
         p["firms.review_strictness_sd"] * ctx.rng("strictness").standard_normal(ctx.n)
     )
     # 5. renewals of certificates granted three years ago
-    expiring = survivors[:, CERTIFICATE_YEARS - 1]
-    reapply_p = odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
-    reapplied = ctx.rng("renewals").binomial(expiring, reapply_p)
-    renewed = ctx.rng("renewal_review").binomial(
-        reapplied, odds_scaled(p["firms.renewal_pass"], strictness)
-    )
+    expiring, renewed = _renewals(ctx, survivors, effects, strictness)
     # 6. first certifications of registered SMEs
     applications = ctx.rng("applications").binomial(
         registered, apply_probability(p, apply_share, effects)
@@ -153,6 +143,21 @@ def advance(
         exits,
         passed,
     )
+
+
+def _renewals(
+    ctx: Context, survivors: np.ndarray, effects: dict[str, np.ndarray], strictness: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: the surviving firms whose certificate expires, and those renewed (re-apply with
+    odds × effect(hightech_enterprises), pass with π_r at this year's strictness)."""
+    p = ctx.params
+    expiring = survivors[:, CERTIFICATE_YEARS - 1]
+    reapply_p = odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
+    reapplied = ctx.rng("renewals").binomial(expiring, reapply_p)
+    renewed = ctx.rng("renewal_review").binomial(
+        reapplied, odds_scaled(p["firms.renewal_pass"], strictness)
+    )
+    return expiring, renewed
 
 
 def _projects(
