@@ -50,13 +50,14 @@ JOBS = 2
 # Every rate switched off: tests switch on what they check.
 QUIET = {
     "firms.exit_hazard": 0.0, "firms.sme_registrations_2022": 0.0, "firms.sme_trend": 0.0,
-    "firms.sme_dispersion": 1e9, "firms.sme_shock_loading": 0.0, "firms.project_rate_2022": 0.0,
-    "firms.project_trend": 0.0, "firms.project_dispersion": 1e9,
+    "firms.sme_persistence": 0.0, "firms.sme_innovation_sd": 0.0, "firms.sme_shock_loading": 0.0,
+    "firms.project_rate_2022": 0.0, "firms.project_trend": 0.0, "firms.project_dispersion": 1e9,
     "firms.project_shock_loading": 0.0, "firms.project_conversion": 0.0, "firms.pass_rate": 0.5,
     "firms.renewal_apply": 0.0, "firms.renewal_pass": 1.0, "firms.pool_2022": 0.0,
     "firms.pool_entry": 0.0, "firms.pool_exit": 0.0, "firms.zjtx_rate": 0.0,
     "firms.new_cert_rate_2022": 0.0, "firms.cohort_share_2020": 0.4,
-    "firms.cohort_share_2019_of_rest": 0.5,
+    "firms.cohort_share_2019_of_rest": 0.5, "firms.observed_new_inclusive": 0.0,
+    "firms.review_strictness_sd": 0.0, "firms.depletion": 0.0, "firms.induced_apply_ratio": 1.0,
 }  # fmt: skip
 
 

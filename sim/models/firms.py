@@ -5,25 +5,32 @@ specification, which the SimPy reference model follows too):
 
 1. **Exits.** Every certified firm (cohorts certified in ``t-1``, ``t-2``, ``t-3``) leaves —
    closes, moves away, loses its certificate — with probability ``exit_hazard``.
-2. **Registrations.** Tech SMEs registered ``R_t ~ NegBin(mean, k)`` with
-   ``mean = sme_rate_t · effect(tech_smes_registered) · shock``; ``sme_rate`` grows by
-   ``sme_trend`` a year.
+2. **Registrations.** Tech SMEs registered ``R_t ~ Poisson(μ_t · exp(x_t − v_t/2) ·
+   effect(tech_smes_registered) · shock)``: ``μ_t`` grows by ``sme_trend`` a year and the
+   persistent level ``x_t = ψ x_{t−1} + s η_t`` (AR(1), ``v_t`` its variance) carries a good
+   or bad year into the next (the register is mostly the same firms re-evaluated yearly).
 3. **Attracted projects.** ``P_t ~ NegBin(project_rate_t · effect(...) · shock, k)``; each
    becomes certified with probability ``project_conversion``, half in ``t+1``, half in ``t+2``.
-4. **New certifications.** SMEs apply with probability
-   ``apply_share · effect(hightech_certified_new)`` and pass with ``pass_rate``;
-   certifications also come from projects attracted earlier.
+4. **Review strictness.** ``u_t ~ N(0, review_strictness_sd)`` shifts the logit of both pass
+   rates this year.
 5. **Renewals.** Certificates last three years: surviving firms certified in ``t-3`` re-apply
    with probability ``renewal_apply`` (odds × effect(hightech_enterprises)) and pass with
-   ``renewal_pass``; renewed firms join cohort ``t``, the others drop out of the stock.
-6. **Cultivation pool** (雏鹰/瞪羚/独角兽 register): members leave with ``pool_exit``; new
+   ``renewal_pass`` (logit + ``u_t``); renewed firms join cohort ``t``, the others drop out.
+6. **New certifications.** SMEs apply with probability ``a_t · effect(hightech_certified_new)
+   · (1 + φ(E_R − 1))/E_R`` — ``a_t = a · exp(−depletion · C_{t−1}/B)`` falls with the
+   first certifications ``C`` since the start over the registrant base ``B``; lever-induced
+   registrants (share ``1 − 1/E_R``) apply at ``φ = induced_apply_ratio`` times the rate —
+   and pass with ``pass_rate`` (logit + ``u_t``); plus projects attracted earlier.
+7. **Cultivation pool** (雏鹰/瞪羚/独角兽 register): members leave with ``pool_exit``; new
    entries ``Poisson(pool_entry · certified stock · effect(cultivation_pool))``.
-7. **专精特新.** New provincial recognitions ``Poisson(zjtx_rate · stock/stock_2022 · effect)``.
+8. **专精特新.** New provincial recognitions ``Poisson(zjtx_rate · stock/stock_2022 · effect)``.
 
 ``shock`` is ``exp(loading · z − loading²/2)`` with the common macro shock ``z``.
-The end-2022 cohorts are not published: they are built by running steps 1–5 for 2021 and
-2022 from the December-2020 stock of 228, split into cohorts by a prior, with 2022's new
-certifications set to the observed 114. Parameters: ``sim/catalogue/parameters/firms.toml``.
+The end-2022 cohorts are not published: they are built by running steps 1–6 for 2021 and
+2022 from the December-2020 stock of 228, split into cohorts by a prior, with 2022's
+certifications set to the observed 114 — read, per draw, as first certifications and
+renewals together (with probability ``observed_new_inclusive``) or as first certifications
+only. Parameters: ``sim/catalogue/parameters/firms.toml``.
 """
 
 from __future__ import annotations
@@ -60,6 +67,20 @@ class Year:
     up_for_renewal: np.ndarray
     renewed: np.ndarray
     exits: np.ndarray
+    passed: np.ndarray  # first certifications of registered SMEs (new − from_projects)
+
+
+def apply_probability(
+    p: Mapping[str, np.ndarray], apply_share: np.ndarray, effects: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """Probability that a registered SME applies: ``min(1, a_t · E_C · (1 + φ(E_R − 1))/E_R)``.
+
+    Of the registrants a share ``1 − 1/E_R`` is induced by the registration levers; they
+    apply at ``φ = firms.induced_apply_ratio`` times the rate of the status-quo base.
+    """
+    e_r = effects["tech_smes_registered"]
+    induced = (1.0 + p["firms.induced_apply_ratio"] * (e_r - 1.0)) / e_r
+    return np.minimum(apply_share * effects["hightech_certified_new"] * induced, 1.0)
 
 
 def advance(
@@ -73,38 +94,41 @@ def advance(
     apply_share: np.ndarray,
     new_certified: float | None = None,
     projects: float | None = None,
+    inclusive: np.ndarray | None = None,
 ) -> Year:
-    """Steps 1–5 of the pipeline for one year.
-
-    ``sme_mean`` and ``project_mean`` are the year's expected registrations and projects
-    before lever effects and shock. ``new_certified`` and ``projects``, when given, replace
-    the simulated counts with observed ones (used to build the 2022 start state).
+    """Steps 1–6 for one year. ``sme_mean`` (persistent level included), ``project_mean``:
+    expected counts before levers and shock; ``apply_share``: this year's depleted ``a_t``.
+    Observed ``new_certified``/``projects`` replace the simulated counts (2022 start state);
+    ``inclusive`` (bool per draw) reads ``new_certified`` as first plus renewed certifications.
     """
     p = ctx.params
     # 1. exits through the year, cohort by cohort
     survivors = ctx.rng("exits").binomial(cohorts, 1.0 - p["firms.exit_hazard"][:, None])
     exits = (cohorts - survivors).sum(axis=1)
-    # 2. registrations
-    mean_r = (
+    mean_r = (  # 2. registrations around the persistent level
         sme_mean * effects["tech_smes_registered"] * mean_one_shock(p["firms.sme_shock_loading"], z)
     )
-    registered = negative_binomial(ctx.rng("registrations"), mean_r, p["firms.sme_dispersion"])
+    registered = ctx.rng("registrations").poisson(np.maximum(mean_r, 0.0))
     # 3. attracted projects, and when the certifications they will bring fall due
     attracted, new_pending = _projects(ctx, pending, project_mean, z, effects, projects)
     from_projects = pending[:, 0]
-    # 4. new certifications from registered SMEs
-    apply_p = np.minimum(apply_share * effects["hightech_certified_new"], 1.0)
-    applications = ctx.rng("applications").binomial(registered, apply_p)
-    if new_certified is None:
-        passed = ctx.rng("review").binomial(applications, p["firms.pass_rate"])
-    else:
-        passed = np.maximum(np.rint(new_certified) - from_projects, 0).astype(np.int64)
-    new = passed + from_projects
+    strictness = np.exp(  # 4. this year's review strictness: a logit shift of both pass rates
+        p["firms.review_strictness_sd"] * ctx.rng("strictness").standard_normal(ctx.n)
+    )
     # 5. renewals of certificates granted three years ago
-    expiring = survivors[:, CERTIFICATE_YEARS - 1]
-    reapply_p = odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
-    reapplied = ctx.rng("renewals").binomial(expiring, reapply_p)
-    renewed = ctx.rng("renewal_review").binomial(reapplied, p["firms.renewal_pass"])
+    expiring, renewed = _renewals(ctx, survivors, effects, strictness)
+    # 6. first certifications of registered SMEs
+    applications = ctx.rng("applications").binomial(
+        registered, apply_probability(p, apply_share, effects)
+    )
+    if new_certified is None:
+        passed = ctx.rng("review").binomial(
+            applications, odds_scaled(p["firms.pass_rate"], strictness)
+        )
+    else:
+        also = 0 if inclusive is None else np.where(inclusive, renewed, 0)
+        passed = np.maximum(np.rint(new_certified) - from_projects - also, 0).astype(np.int64)
+    new = passed + from_projects
     new_cohorts = np.column_stack([new + renewed, survivors[:, : CERTIFICATE_YEARS - 1]])
     return Year(
         new_cohorts,
@@ -117,7 +141,23 @@ def advance(
         expiring,
         renewed,
         exits,
+        passed,
     )
+
+
+def _renewals(
+    ctx: Context, survivors: np.ndarray, effects: dict[str, np.ndarray], strictness: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: the surviving firms whose certificate expires, and those renewed (re-apply with
+    odds × effect(hightech_enterprises), pass with π_r at this year's strictness)."""
+    p = ctx.params
+    expiring = survivors[:, CERTIFICATE_YEARS - 1]
+    reapply_p = odds_scaled(p["firms.renewal_apply"], effects["hightech_enterprises"])
+    reapplied = ctx.rng("renewals").binomial(expiring, reapply_p)
+    renewed = ctx.rng("renewal_review").binomial(
+        reapplied, odds_scaled(p["firms.renewal_pass"], strictness)
+    )
+    return expiring, renewed
 
 
 def _projects(
@@ -175,22 +215,35 @@ def _stock_2020(ctx: Context) -> np.ndarray:
 
 
 def _apply_share(
-    p: Mapping[str, np.ndarray], projects_2020: np.ndarray, projects_2021: np.ndarray
+    p: Mapping[str, np.ndarray],
+    projects_2020: np.ndarray,
+    projects_2021: np.ndarray,
+    expiring_2022: np.ndarray,
+    inclusive: np.ndarray,
 ) -> np.ndarray:
     """The share of registered SMEs that apply for certification, calibrated per draw.
 
     Set so that the expected certifications of 2022 equal the rate behind the observed 114,
-    given the drawn pass rate and registrations (the status quo reproduces the pre-2023
+    given the drawn pass rates and registrations (the status quo reproduces the pre-2023
     flow). Expected project certifications due in 2022: half the conversions of 2020's and
-    of 2021's projects. The share may exceed 1 in a few draws; min(1, a·E) applies at use.
+    of 2021's projects. Under the inclusive reading the 114 also hold the expected renewals
+    of 2022: the cohort due in 2022 (``expiring_2022`` at the end of 2020) × (1 − h)² × ρ ×
+    π_r, review strictness at its centre. The share may exceed 1 in a few draws; min(1, ·)
+    applies at use.
     """
     expected = p["firms.project_conversion"] * (projects_2020 + projects_2021) / 2
-    from_smes = p["firms.new_cert_rate_2022"] - expected
+    survive = (1.0 - p["firms.exit_hazard"]) ** 2
+    renewals = expiring_2022 * survive * p["firms.renewal_apply"] * p["firms.renewal_pass"]
+    from_smes = p["firms.new_cert_rate_2022"] - expected - np.where(inclusive, renewals, 0.0)
     return np.maximum(from_smes / (p["firms.pass_rate"] * p["firms.sme_registrations_2022"]), 0.0)
 
 
 def _history(
-    ctx: Context, cohorts: np.ndarray, due: np.ndarray, apply_share: np.ndarray
+    ctx: Context,
+    cohorts: np.ndarray,
+    due: np.ndarray,
+    apply_share: np.ndarray,
+    inclusive: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, Year | None]:
     """The pipeline from the December-2020 stock to the start year, with the observed flows;
     returns the cohorts, the pending conversions and the last year run (None if none)."""
@@ -210,6 +263,7 @@ def _history(
             apply_share,
             new_certified=ctx.start.observed_or_none("hightech_certified_new", year),
             projects=ctx.start.observed_or_none("scitech_projects_attracted", year),
+            inclusive=inclusive,
         )
         cohorts, due = last.cohorts, last.pending
     return cohorts, due, last
@@ -221,7 +275,6 @@ def init(state: State, ctx: Context) -> Updates:
     n = ctx.n
     start = ctx.start
     trend = p["firms.sme_trend"]
-    sme_2022 = p["firms.sme_registrations_2022"]
     project_2022 = p["firms.project_rate_2022"]
     project_trend = p["firms.project_trend"]
     # Certifications from projects attracted in 2019–2020, due in 2021 and 2022.
@@ -230,11 +283,15 @@ def init(state: State, ctx: Context) -> Updates:
         np.stack([earlier_projects, earlier_projects / 2], axis=1)
         * p["firms.project_conversion"][:, None]
     )
-    apply_share = _apply_share(p, earlier_projects, project_2022 / (1 + project_trend))
     cohorts = _stock_2020(ctx)
-    cohorts, due, last = _history(ctx, cohorts, due, apply_share)
-    sme_mean = start.carry_back(sme_2022, 1 + trend)
-    project_mean = start.carry_back(project_2022, 1 + project_trend)
+    # Does the observed 114 of 2022 count renewals (认定 incl. 重新认定)? Per draw.
+    inclusive = ctx.rng("reading").random(n) < p["firms.observed_new_inclusive"]
+    expiring_2022 = cohorts[:, CERTIFICATE_YEARS - 2]  # due for review in 2022
+    apply_share = _apply_share(
+        p, earlier_projects, project_2022 / (1 + project_trend), expiring_2022, inclusive
+    )
+    cohorts, due, last = _history(ctx, cohorts, due, apply_share, inclusive)
+    sme_mean = start.carry_back(p["firms.sme_registrations_2022"], 1 + trend)
     if last is None:  # the run starts in the stock year itself: its flows are not observed
         registered = ctx.rng("registrations").poisson(sme_mean)
         projects = ctx.rng("projects").poisson(earlier_projects)
@@ -243,16 +300,22 @@ def init(state: State, ctx: Context) -> Updates:
     else:
         registered, projects, new = last.registered, last.projects, last.new
         renewed, exits, up = last.renewed, last.exits, last.up_for_renewal
-    stock = cohorts.sum(axis=1)
+    zero = np.zeros(n)
+    reported = new + np.where(inclusive, renewed, 0)  # counted as the 114 were counted
     return {
         "firms.cohorts": cohorts,
         "firms.pending": due,
         "firms.sme_mean": sme_mean,
-        "firms.project_mean": project_mean,
-        "firms.stock_start": stock.astype(float),
+        "firms.sme_base": sme_mean,
+        "firms.sme_level": zero,
+        "firms.sme_level_var": zero,
+        "firms.first_certified": zero,
+        "firms.project_mean": start.carry_back(project_2022, 1 + project_trend),
+        "firms.stock_start": cohorts.sum(axis=1).astype(float),
         "firms.apply_share": apply_share,
-        "hightech_enterprises": stock,
-        "hightech_certified_new": new,
+        "hightech_enterprises": cohorts.sum(axis=1),
+        "hightech_certified_new": reported,
+        "firms.inclusive": inclusive,
         "tech_smes_registered": registered,
         "scitech_projects_attracted": projects,
         "cultivation_pool": ctx.rng("pool").poisson(p["firms.pool_2022"]),
@@ -263,22 +326,37 @@ def init(state: State, ctx: Context) -> Updates:
     }
 
 
+def _sme_level(ctx: Context, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """The persistent log level of registrations: ``x_t = ψ x_{t−1} + s η_t`` and its
+    variance ``v_t = ψ² v_{t−1} + s²`` (``exp(x_t − v_t/2)`` has mean one)."""
+    p = ctx.params
+    psi, s = p["firms.sme_persistence"], p["firms.sme_innovation_sd"]
+    level = psi * state["firms.sme_level"] + s * ctx.rng("sme_level").standard_normal(ctx.n)
+    return level, psi**2 * state["firms.sme_level_var"] + s**2
+
+
 def step(state: State, ctx: Context, year: int) -> Updates:
-    """One year of the pipeline (steps 1–7 of the module docstring)."""
+    """One year of the pipeline (steps 1–8 of the module docstring)."""
     p = ctx.params
     z = state["macro.shock"]
     effects = {ind: ctx.lever_effect(ind) for ind in _no_effects(1)}
     sme_mean = state["firms.sme_mean"] * (1 + p["firms.sme_trend"])
     project_mean = state["firms.project_mean"] * (1 + p["firms.project_trend"])
+    level, level_var = _sme_level(ctx, state)
+    depleted = np.exp(
+        -p["firms.depletion"]
+        * state["firms.first_certified"]
+        / np.maximum(state["firms.sme_base"], 1.0)
+    )
     y = advance(
         ctx,
         state["firms.cohorts"],
         state["firms.pending"],
-        sme_mean,
+        sme_mean * np.exp(level - level_var / 2),
         project_mean,
         z,
         effects,
-        state["firms.apply_share"],
+        state["firms.apply_share"] * depleted,
     )
     previous_stock = state["hightech_enterprises"]
     rng_pool = ctx.rng("pool")
@@ -297,9 +375,12 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         "firms.cohorts": y.cohorts,
         "firms.pending": y.pending,
         "firms.sme_mean": sme_mean,
+        "firms.sme_level": level,
+        "firms.sme_level_var": level_var,
+        "firms.first_certified": state["firms.first_certified"] + y.passed,
         "firms.project_mean": project_mean,
         "hightech_enterprises": y.cohorts.sum(axis=1),
-        "hightech_certified_new": y.new,
+        "hightech_certified_new": y.new + np.where(state["firms.inclusive"], y.renewed, 0),
         "tech_smes_registered": y.registered,
         "scitech_projects_attracted": y.projects,
         "cultivation_pool": staying + entering,
@@ -324,12 +405,15 @@ COMPONENT = Component(
     streams=(
         "exits",
         "registrations",
+        "sme_level",
         "projects",
         "conversions",
         "applications",
         "review",
+        "strictness",
         "renewals",
         "renewal_review",
+        "reading",
         "history_shock",
         "pool",
         "zjtx",

@@ -60,6 +60,8 @@ from sim.checks.reference.rules import (
     Firm,
     Start,
     apply_share,
+    expected_renewals_2022,
+    induced_factor,
     odds_scaled,
     shock,
 )
@@ -113,7 +115,13 @@ class Pipeline:
         self._exit_rate = -math.log1p(-h) if h > 0 else 0.0
         x = self.p["firms.pool_exit"]
         self._leave_rate = -math.log1p(-x) if x > 0 else 0.0
-        self._a = apply_share(self.p) if start is None else start.apply_share
+        # Does the observed 114 of 2022 count renewals too? Drawn once per replication.
+        self.inclusive = start is None and rng.random() < self.p["firms.observed_new_inclusive"]
+        renewals = expected_renewals_2022(self.p, self._stock_2020()[2019]) if self.inclusive else 0
+        self._a = apply_share(self.p, renewals) if start is None else start.apply_share
+        self.first_certified = 0  # first certifications of registered SMEs after 2022
+        self.sme_level = self.sme_level_var = 0.0  # the AR(1) log level of registrations
+        self.pass_p: dict[int, tuple[float, float]] = {}  # year -> (π_t, π_r,t)
 
     # ------------------------------------------------------------------ helpers
 
@@ -134,15 +142,18 @@ class Pipeline:
         # Levers act from 2023 on; the history years run at the status quo (E = 1).
         return self.policy_effects[indicator] if year >= POLICY_YEAR else 1.0
 
-    def _arrival_times(self, start: float, width: float, mean: float, k: float) -> Iterator[float]:
+    def _arrival_times(
+        self, start: float, width: float, mean: float, k: float | None
+    ) -> Iterator[float]:
         """Arrival times of a gamma-mixed Poisson process on ``[start, start+width)``.
 
         The intensity of the window is ``Gamma(k, mean/k)``; the number of arrivals is then
-        negative binomial with mean ``mean`` and variance ``mean + mean²/k``.
+        negative binomial with mean ``mean`` and variance ``mean + mean²/k``. ``k=None``: a
+        plain Poisson process of intensity ``mean/width``.
         """
         if mean <= 0:
             return
-        rate = self.rng.gamma(k, mean / k) / width
+        rate = (mean if k is None else self.rng.gamma(k, mean / k)) / width
         if rate <= 0:
             return
         t = start
@@ -235,8 +246,7 @@ class Pipeline:
 
     def registrations(self, year: int, mean: float):
         """Tech-SME registrations of ``year``: each arrival is a new firm process."""
-        k = self.p["firms.sme_dispersion"]
-        for t in self._arrival_times(year, REGISTRATION_WINDOW, mean, k):
+        for t in self._arrival_times(year, REGISTRATION_WINDOW, mean, None):
             yield self.env.timeout(t - self.env.now)
             self.flows["tech_smes_registered"][year] += 1
             self.env.process(self.sme(self._new_firm(SME, SME), year))
@@ -319,10 +329,26 @@ class Pipeline:
         if year <= STOCK_YEAR:
             return  # 2019–2020: only the projects that feed 2021–2022 certifications
         sme_mean = p["firms.sme_registrations_2022"] / (1 + p["firms.sme_trend"]) ** back
-        sme_mean *= self._effect(year, "tech_smes_registered")
-        sme_mean *= shock(p["firms.sme_shock_loading"], z)
+        if year > START_YEAR:  # the persistent level: x_t = ψ x_{t−1} + s η_t, v_t its variance
+            psi, s = p["firms.sme_persistence"], p["firms.sme_innovation_sd"]
+            self.sme_level = psi * self.sme_level + s * rng.standard_normal()
+            self.sme_level_var = psi**2 * self.sme_level_var + s**2
+            sme_mean *= math.exp(self.sme_level - self.sme_level_var / 2)
+        e_r = self._effect(year, "tech_smes_registered")
+        sme_mean *= e_r * shock(p["firms.sme_shock_loading"], z)
         self.env.process(self.registrations(year, sme_mean))
-        self.apply_p[year] = min(1.0, self._a * self._effect(year, "hightech_certified_new"))
+        depleted = math.exp(
+            -p["firms.depletion"]
+            * self.first_certified
+            / max(p["firms.sme_registrations_2022"], 1.0)
+        )
+        a_t = self._a * depleted * self._effect(year, "hightech_certified_new")
+        self.apply_p[year] = min(1.0, a_t * induced_factor(p, e_r))
+        strict = math.exp(p["firms.review_strictness_sd"] * rng.standard_normal())
+        self.pass_p[year] = (
+            odds_scaled(p["firms.pass_rate"], strict),
+            odds_scaled(p["firms.renewal_pass"], strict),
+        )
         self.reapply_p[year] = odds_scaled(
             p["firms.renewal_apply"], self._effect(year, "hightech_enterprises")
         )
@@ -339,7 +365,9 @@ class Pipeline:
 
     def _review(self, year: int, batch: float) -> None:
         """A review batch: first applications pass with π, renewals with π_r."""
-        pass_new, pass_renewal = self.p["firms.pass_rate"], self.p["firms.renewal_pass"]
+        if year not in self.pass_p:
+            return  # 2019–2020: nothing to review (only projects run)
+        pass_new, pass_renewal = self.pass_p[year]
         for firm, kind in self.applications.pop((year, batch), []):
             ok = self.rng.random() < (pass_new if kind == _NEW else pass_renewal)
             if ok:
@@ -363,8 +391,10 @@ class Pipeline:
         from_projects = self.due.pop(year, [])
         approved = self.approved.pop((year, _NEW), [])
         if year == START_YEAR and self.start is None:
-            # 2022's new certifications are the observed 114, projects included.
-            need = max(self.observed.new_certified_2022 - len(from_projects), 0)
+            # 2022's certifications are the observed 114, projects included, and under the
+            # inclusive reading the renewals too.
+            also = len(renewed) if self.inclusive else 0
+            need = max(self.observed.new_certified_2022 - len(from_projects) - also, 0)
             if len(approved) >= need:
                 picked = self.rng.choice(len(approved), size=need, replace=False)
                 approved = [approved[i] for i in sorted(picked)]
@@ -375,8 +405,12 @@ class Pipeline:
                 approved = approved + extra
         for firm in (*from_projects, *approved):
             self._certify(firm, year)
+        if year > START_YEAR:
+            self.first_certified += len(approved)
         flows = self.flows
-        flows["hightech_certified_new"][year] = len(from_projects) + len(approved)
+        # counted as the observed 114 were: with the renewals under the inclusive reading
+        reported = len(renewed) if self.inclusive else 0
+        flows["hightech_certified_new"][year] = len(from_projects) + len(approved) + reported
         flows["firms.renewed"][year] = len(renewed)
         flows["firms.up_for_renewal"][year] = len(expiring)
 

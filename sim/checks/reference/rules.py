@@ -79,16 +79,32 @@ def odds_scaled(p: float, factor: float) -> float:
     return p * factor / (1.0 - p + p * factor)
 
 
-def apply_share(p: Mapping[str, float]) -> float:
+def apply_share(p: Mapping[str, float], expected_renewals: float = 0.0) -> float:
     """The calibrated application share ``a`` of one replication (docs/model.md).
 
     Set so that the expected certifications of 2022 — registered SMEs × ``a`` × pass rate,
     plus the expected project certifications due in 2022 (half the conversions of the
-    projects of 2020 and of 2021) — equal the rate behind the observed 114.
+    projects of 2020 and of 2021), plus ``expected_renewals`` when the observed 114 are read
+    as first and renewed certifications together — equal the rate behind the observed 114.
     """
     project_2022 = p["firms.project_rate_2022"]
     g = p["firms.project_trend"]
     q = p["firms.project_conversion"]
     expected_projects = q * (project_2022 / (1 + g) ** 2 + project_2022 / (1 + g)) / 2
-    from_smes = p["firms.new_cert_rate_2022"] - expected_projects
+    from_smes = p["firms.new_cert_rate_2022"] - expected_projects - expected_renewals
     return max(from_smes / (p["firms.pass_rate"] * p["firms.sme_registrations_2022"]), 0.0)
+
+
+def expected_renewals_2022(p: Mapping[str, float], cohort_2019: int) -> float:
+    """Expected renewals of 2022 (review strictness at its centre): the firms certified in
+    2019 survive 2021 and 2022, re-apply with ρ and pass with π_r."""
+    survive = (1.0 - p["firms.exit_hazard"]) ** 2
+    return cohort_2019 * survive * p["firms.renewal_apply"] * p["firms.renewal_pass"]
+
+
+def induced_factor(p: Mapping[str, float], registration_effect: float) -> float:
+    """``(1 + φ(E_R − 1))/E_R``: lever-induced registrants (share 1 − 1/E_R) apply at φ
+    times the rate of the status-quo registrants."""
+    return (
+        1.0 + p["firms.induced_apply_ratio"] * (registration_effect - 1.0)
+    ) / registration_effect
