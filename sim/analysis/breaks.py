@@ -3,8 +3,9 @@ by how much, from the priors that the reference class gives (:mod:`sim.catalogue
 
 A break is a jump of the persistent level of an indicator (:mod:`sim.models.trend`): a census
 revision of GDP for R&D intensity, a revision of the high-tech product catalogue for the share,
-a re-count of a patent stock. Each year one happens with probability ``p`` (a prior), and its
-size is ``N(0, b²)`` on the indicator's scale.
+a re-count of a patent stock — or of a reported count alone (:class:`sim.models.trend.Breaks`:
+new counting rules for tech-SME registration or attracted projects). Each year one happens
+with probability ``p`` (a prior), and its size is ``N(0, b²)`` on the indicator's scale.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scipy.special import expit, logit
 from sim.catalogue import indicators, observed
 from sim.catalogue.pooling import reference_classes, spread
 from sim.models import components
+from sim.models.trend import Breaks, Trend
 from sim.priors import parameters
 
 SUMMARY_SEED = 20230305  # prior summaries are deterministic
@@ -30,10 +32,10 @@ def _indicator_of(class_id: str) -> str:
 
 
 def _typical_jump(size: float, scale: str, indicator: str) -> float:
-    """A one-sd jump in the indicator's units at its 2022 value (percent change for a level,
-    percentage points for a share)."""
+    """A one-sd jump in the indicator's terms: the factor ``exp(b)`` a level is multiplied or
+    divided by, or the percentage points a share moves at its 2022 value."""
     if scale == "log":
-        return 100.0 * float(np.expm1(size))
+        return float(np.exp(size))
     start = observed(indicator, START_YEAR)
     s0 = (start.value if start else 50.0) / 100.0
     return 100.0 * float(expit(logit(s0) + size) - s0)
@@ -47,21 +49,23 @@ def break_risks(horizon: int = HORIZON) -> pd.DataFrame:
     rng = np.random.default_rng(SUMMARY_SEED)
     rows = []
     for comp in components():
-        for trend in comp.trends:
-            cls = reference_classes()[trend.reference_class]
-            rate_prior = parameters()[trend.parameter("break_rate")]
-            size_prior = parameters()[trend.parameter("break_size")]
-            rate = rate_prior.draw(rng, SUMMARY_DRAWS)
+        sources: list[Trend | Breaks] = [*comp.trends, *comp.breaks]
+        for source in sources:
+            cls = reference_classes()[source.reference_class]
+            rate = parameters()[source.parameter("break_rate")].draw(rng, SUMMARY_DRAWS)
+            size_prior = parameters()[source.parameter("break_size")]
             size = float(np.median(size_prior.draw(rng, SUMMARY_DRAWS)))
             sp = spread(cls, START_YEAR, exclude="qidong")
-            indicator = _indicator_of(trend.reference_class)
             q = np.quantile(rate, [0.5, 0.05, 0.95])
-            rows.append({
-                "indicator": indicator, "class": cls.id, "scale": cls.scale,
-                "component": comp.name, "units": sp.units, "changes": sp.changes,
-                "breaks": sp.breaks, "rate_median": q[0], "rate_low": q[1],
-                "rate_high": q[2], "p_any": float(1 - np.mean((1 - rate) ** horizon)),
-                "size_sd": size, "typical_jump": _typical_jump(size, cls.scale, indicator),
-                "basis": rate_prior.basis,
-            })  # fmt: skip
+            moved = (source.indicators if isinstance(source, Breaks)
+                     else (_indicator_of(source.reference_class),))  # fmt: skip
+            for indicator in moved:
+                rows.append({
+                    "indicator": indicator, "class": cls.id, "scale": cls.scale,
+                    "component": comp.name, "units": sp.units, "changes": sp.changes,
+                    "breaks": sp.breaks, "rate_median": q[0], "rate_low": q[1],
+                    "rate_high": q[2], "p_any": float(1 - np.mean((1 - rate) ** horizon)),
+                    "size_sd": size, "typical_jump": _typical_jump(size, cls.scale, indicator),
+                    "basis": parameters()[source.parameter("break_rate")].basis,
+                })  # fmt: skip
     return pd.DataFrame(rows)

@@ -43,7 +43,8 @@ def breaks_page(result: Result, lang: str = "zh") -> Pages:
         for r in break_risks().to_dict("records"):
             ind = indicators()[r["indicator"]]
             name = L.wrapped(L.pick((ind.name_zh, ind.name_en), lang), columns(widths[0], 8, lang))
-            unit = "pp" if r["scale"] == "logit" else "%"
+            jump = (f"±{r['typical_jump']:.1f} pp" if r["scale"] == "logit"
+                    else f"×/÷ {r['typical_jump']:.2f}")  # fmt: skip
             basis = r["basis"].split(":", 1)[1].strip().removeprefix("outside view:").strip()
             rows.append(Row([
                 Cell(name, size=8),
@@ -52,7 +53,7 @@ def breaks_page(result: Result, lang: str = "zh") -> Pages:
                 Cell(f"{L.pct(r['rate_median'], 1)}\n({L.pct(r['rate_low'], 1)}–"
                      f"{L.pct(r['rate_high'], 1)})", size=8),
                 Cell(L.pct(r["p_any"]), size=9, weight="bold"),
-                Cell(f"±{r['typical_jump']:.0f} {unit}", size=8),
+                Cell(jump, size=8),
                 Cell(st.text(L.wrapped(basis, int(columns(widths[5], 7.0, "en") * 0.9),
                                        max_lines=5)), size=7.0, color="#404040"),
             ], rule=True))  # fmt: skip

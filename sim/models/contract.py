@@ -43,7 +43,7 @@ import numpy as np
 from sim.errors import SimError
 from sim.levers import Lever, levers
 from sim.models.start import Start
-from sim.models.trend import Trend
+from sim.models.trend import Breaks, Trend
 from sim.priors import Params
 from sim.rng import stream
 
@@ -67,6 +67,7 @@ class Component:
     step: Callable[[State, Context, int], Updates]
     diagnostics: tuple[str, ...] = ()
     trends: tuple[Trend, ...] = ()
+    breaks: tuple[Breaks, ...] = ()  # counting-rule breaks of reported counts
 
     def owns(self, key: str) -> bool:
         """Whether the component may write ``key``: one of its outputs or under its prefix."""

@@ -43,6 +43,14 @@ import numpy as np
 from sim.models.common import mean_one_shock, negative_binomial, odds_scaled
 from sim.models.contract import Component, Context, State, Updates
 from sim.models.start import BASE_YEAR
+from sim.models.trend import Breaks
+
+# Counting rules of tech-SME registration (入库) and of attracted projects change now and then
+# (the 2022 tie of the super-deduction to 入库; what counts as a 科创项目): breaks pooled from
+# the provinces' certification listings, applied to the reported counts only.
+COUNTING = Breaks(
+    "firms.count", "certification_listings", ("tech_smes_registered", "scitech_projects_attracted")
+)
 
 # Observations used (observations.csv): high-tech stock Dec 2020 = 228 (reported); new
 # certifications 2022 = 114 (prelim); attracted projects 2022 = 61 (prelim).
@@ -308,6 +316,8 @@ def init(state: State, ctx: Context) -> Updates:
         "firms.sme_mean": sme_mean,
         "firms.sme_base": sme_mean,
         "firms.sme_level": zero,
+        "firms.sme_count_break": zero,
+        "firms.project_count_break": zero,
         "firms.sme_level_var": zero,
         "firms.first_certified": zero,
         "firms.project_mean": start.carry_back(project_2022, 1 + project_trend),
@@ -333,6 +343,11 @@ def _sme_level(ctx: Context, state: State) -> tuple[np.ndarray, np.ndarray]:
     psi, s = p["firms.sme_persistence"], p["firms.sme_innovation_sd"]
     level = psi * state["firms.sme_level"] + s * ctx.rng("sme_level").standard_normal(ctx.n)
     return level, psi**2 * state["firms.sme_level_var"] + s**2
+
+
+def _reported(count: np.ndarray, log_break: np.ndarray) -> np.ndarray:
+    """A count as reported under the counting rules of the year (whole firms or projects)."""
+    return np.rint(count * np.exp(log_break)).astype(np.int64)
 
 
 def step(state: State, ctx: Context, year: int) -> Updates:
@@ -371,18 +386,24 @@ def step(state: State, ctx: Context, year: int) -> Updates:
         * effects["zjtx_new"]
         * mean_one_shock(p["firms.project_shock_loading"], z)
     )
+    # counting rules change now and then: the reported counts jump once and for good
+    rng_breaks = ctx.rng("count_breaks")
+    sme_break = state["firms.sme_count_break"] + COUNTING.jumps(p, rng_breaks, ctx.n)
+    project_break = state["firms.project_count_break"] + COUNTING.jumps(p, rng_breaks, ctx.n)
     return {
         "firms.cohorts": y.cohorts,
         "firms.pending": y.pending,
         "firms.sme_mean": sme_mean,
+        "firms.sme_count_break": sme_break,
+        "firms.project_count_break": project_break,
         "firms.sme_level": level,
         "firms.sme_level_var": level_var,
         "firms.first_certified": state["firms.first_certified"] + y.passed,
         "firms.project_mean": project_mean,
         "hightech_enterprises": y.cohorts.sum(axis=1),
         "hightech_certified_new": y.new + np.where(state["firms.inclusive"], y.renewed, 0),
-        "tech_smes_registered": y.registered,
-        "scitech_projects_attracted": y.projects,
+        "tech_smes_registered": _reported(y.registered, sme_break),
+        "scitech_projects_attracted": _reported(y.projects, project_break),
         "cultivation_pool": staying + entering,
         "zjtx_new": ctx.rng("zjtx").poisson(zjtx_mean),
         "firms.renewed": y.renewed,
@@ -417,8 +438,10 @@ COMPONENT = Component(
         "history_shock",
         "pool",
         "zjtx",
+        "count_breaks",
     ),
     init=init,
     step=step,
     diagnostics=("firms.renewed", "firms.exits", "firms.up_for_renewal"),
+    breaks=(COUNTING,),
 )

@@ -50,13 +50,36 @@ class Trend:
         """
         n = len(walk)
         eps = rng.standard_normal(n)
-        breaks = rng.random(n) < p[self.parameter("break_rate")]
-        jumps = p[self.parameter("break_size")] * rng.standard_normal(n)
+        jumps = break_jumps(p[self.parameter("break_rate")], p[self.parameter("break_size")],
+                            rng, n)  # fmt: skip
         transitory = p[self.parameter("transitory_sd")] * rng.standard_normal(n)
-        walk = (
-            walk
-            + p[self.parameter("drift")]
-            + p[self.parameter("persistent_sd")] * eps
-            + np.where(breaks, jumps, 0.0)
-        )
+        walk = walk + p[self.parameter("drift")] + p[self.parameter("persistent_sd")] * eps + jumps
         return walk, transitory
+
+
+def break_jumps(rate: np.ndarray, size: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+    """One year of breaks: ``B J`` with ``B ~ Bernoulli(rate)``, ``J ~ N(0, size²)``; two draws
+    from ``rng`` per draw (whether, and how far), in that order."""
+    happens = rng.random(n) < rate
+    jumps = size * rng.standard_normal(n)
+    return np.where(happens, jumps, 0.0)
+
+
+@dataclass(frozen=True)
+class Breaks:
+    """Breaks alone — a change of counting rules that moves a reported count once and for
+    good — for indicators without an outside-view trend. Parameters ``<prefix>_break_rate``
+    and ``<prefix>_break_size``, pooled from ``reference_class``."""
+
+    prefix: str
+    reference_class: str
+    indicators: tuple[str, ...]  # the reported counts it moves (for pages and docs)
+
+    def parameter(self, role: str) -> str:
+        """The parameter id of ``role`` (``break_rate`` or ``break_size``)."""
+        return f"{self.prefix}_{role}"
+
+    def jumps(self, p: Mapping[str, np.ndarray], rng: np.random.Generator, n: int) -> np.ndarray:
+        """One year's jumps of the log count (zero where no break happens)."""
+        return break_jumps(p[self.parameter("break_rate")], p[self.parameter("break_size")],
+                           rng, n)  # fmt: skip

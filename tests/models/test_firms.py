@@ -178,7 +178,8 @@ def test_depletion_lowers_the_application_share() -> None:
     certifications are Binomial(R, min(1, a · exp(−C₂₀₂₄/B)) · π), so their sum over draws
     has a known conditional mean and variance Σ R q (1 − q). Exact given the state; without
     the depletion factor the sum is about 25 % higher (z in the hundreds)."""
-    fixed = {"firms.review_strictness_sd": 0.0, "firms.depletion": 1.0}
+    fixed = {"firms.review_strictness_sd": 0.0, "firms.depletion": 1.0,
+             "firms.count_break_rate": 0.0}  # reported registrations are the real ones  # fmt: skip
     run = simulate(n=20_000, fixed=fixed)
     first = run.series("firms.first_certified")
     passed = first[-1] - first[-2]
@@ -197,7 +198,24 @@ def test_registration_level_is_persistent() -> None:
     n, psi, s = 20_000, 0.8, 0.1
     fixed = {"firms.sme_registrations_2022": 1e6, "firms.sme_trend": 0.0,
              "firms.sme_shock_loading": 0.0, "firms.sme_persistence": psi,
-             "firms.sme_innovation_sd": s}  # fmt: skip
+             "firms.sme_innovation_sd": s, "firms.count_break_rate": 0.0}  # fmt: skip
     logs = np.log(simulate(n=n, fixed=fixed).series("tech_smes_registered")[-2:] / 1e6)
     slope = np.cov(logs[0], logs[1])[0, 1] / logs[0].var(ddof=1)
     assert_within(slope, psi, s / (np.sqrt(n) * logs[0].std()), what="AR(1) slope")
+
+
+def test_counting_breaks_move_reported_counts_only() -> None:
+    """A break every year (rate 1) of known size b: the reported counts are the real ones
+    times exp(ΣJ) with ΣJ ~ N(0, t b²) — the log ratio of reported 2025 registrations to
+    those of a run without breaks has sd √3 b (5 SE) — and certifications do not move."""
+    n, b = 20_000, 0.3
+    base = {"firms.sme_registrations_2022": 1e6, "firms.project_rate_2022": 1e6,
+            "firms.count_break_rate": 0.0}  # fmt: skip
+    plain = simulate(n=n, fixed=base)
+    broken = simulate(n=n, fixed={**base, "firms.count_break_rate": 1.0,
+                                  "firms.count_break_size": b})  # fmt: skip
+    for key in ("tech_smes_registered", "scitech_projects_attracted"):
+        ratio = np.log(broken.series(key)[-1] / plain.series(key)[-1])
+        assert_within(ratio.std(ddof=1), np.sqrt(3) * b, se_sd(np.sqrt(3) * b, n), what=key)
+    np.testing.assert_array_equal(broken.series("hightech_enterprises"),
+                                  plain.series("hightech_enterprises"))  # fmt: skip
