@@ -4,7 +4,7 @@ Everything kept is an integer count (or a small sample of whole trajectories), s
 partial results is exact and order-independent, and memory does not grow with the draws.
 Distributions are kept as histograms on fixed grids chosen from the first chunk (the pilot):
 integer-valued quantities on unit-width bins (exact quantiles), others on 4,096 bins over
-twice the pilot's range, with an underflow and an overflow bin.
+twice the pilot's central 99.9 %, with an underflow and an overflow bin.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 N_BINS = 4096
+PILOT_RANGE = (0.0005, 0.9995)  # quantiles of the pilot the grid covers (with a margin)
+PILOT_MIN = 2000  # below this many pilot values the grid covers their whole range
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,11 @@ class Grid:
         x = x[np.isfinite(x)]
         if x.size == 0:
             return cls(0.0, 1.0, 1, False)
-        lo, hi = float(x.min()), float(x.max())
+        # The grid spans the pilot's central 99.9 %, not its extremes: one draw far in a heavy
+        # tail (a break of counting rules) would otherwise widen integer bins to tens of units
+        # and blur every quantile; what falls outside lands in the under- or overflow bin.
+        lo, hi = (float(v) for v in np.quantile(x, PILOT_RANGE)) if x.size >= PILOT_MIN else (
+            float(x.min()), float(x.max()))  # fmt: skip
         span = max(hi - lo, abs(hi) * 0.1, 1.0)
         lo, hi = lo - 0.5 * span, hi + 0.5 * span
         if float(x.min()) >= 0:

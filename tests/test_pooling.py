@@ -1,5 +1,5 @@
 """The outside-view method (sim/catalogue/pooling.py) against hand calculations and a
-simulated class whose truth is known, and the generated block of docs/model.md.
+simulated class whose truth is known.
 
 Statistical assertion: the recovery test draws one synthetic class (seeded) and checks each
 estimate within 5 of its own standard errors (derived in the test); 4 assertions at 5.7e-7
@@ -16,15 +16,9 @@ import pytest
 
 from sim.catalogue import pooling, use_catalogue
 from sim.catalogue.pooling import ReferenceClass, Spread, pooled_drift, spread
-from tools.update_docs import DOC, render
 
 CLS = ReferenceClass(id="t", peer_indicator="rd_to_gdp", own_indicator="rd_to_gdp",
                      scale="log", window=12, own_error_sd=0.0, basis="test")  # fmt: skip
-
-
-def test_docs_block_is_current() -> None:
-    text = DOC.read_text(encoding="utf-8")
-    assert render(text) == text, "run: python tools/update_docs.py"
 
 
 def test_partial_pooling_by_hand() -> None:

@@ -1,4 +1,5 @@
-"""Leverage bounds: what each process lever at its maximum returns per 万元 of its extra cost.
+"""Leverage bounds: what each process lever at its maximum returns per 万元 of its extra cost
+(computed by :func:`sim.analysis.leverage.leverage_effects`, which docs/model.md quotes).
 
 For every process lever, the whole model runs twice on common random numbers (same seed, same
 parameter draws): the lever at its maximum, and everything at the status quo. Every lever
@@ -20,18 +21,12 @@ key the levers never move cannot pass vacuously. Family-wise for the module: ≈
 
 from __future__ import annotations
 
-from functools import cache
-
-import numpy as np
 import pytest
-from harness import simulate
-from mc import FAMILY_ALPHA, assert_at_most, assert_detected, bonferroni_k, se_mean
+from mc import FAMILY_ALPHA, assert_at_most, assert_detected, bonferroni_k
 
-from sim.levers import Lever, leverage_bounds, levers
+from sim.analysis.leverage import bounded_levers, leverage_effects
+from sim.levers import leverage_bounds
 
-N = 2000
-SEED = 20230305
-YEAR = 2025
 # a lever known to move each bounded quantity (power check): what its money buys directly
 EXERCISED_BY = {
     "certified_firms": "cultivation_programme",
@@ -45,45 +40,10 @@ EXERCISED_BY = {
 }
 
 
-def _upper_elasticities() -> dict[str, float]:
-    return {
-        lv.elasticity_parameter(ind): high
-        for lv in levers().values()
-        for ind, (_, high) in lv.elasticity.items()
-    }
-
-
-def _bounded_levers() -> list[Lever]:
-    """Process levers whose maximum costs more than their status quo (measurement levers move
-    no activity; their bounds are in their own elasticity_basis)."""
-    return [
-        lv
-        for lv in levers().values()
-        if lv.kind == "process" and lv.cost_wan(lv.max) > lv.cost_wan(lv.status_quo)
-    ]
-
-
-def _state_2025(settings: dict[str, float]) -> dict[str, np.ndarray]:
-    run = simulate(n=N, seed=SEED, fixed=_upper_elasticities(), settings=settings)
-    return run.history[YEAR - 2022]
-
-
-@cache
 def paired_effects() -> dict[tuple[str, str], tuple[float, float, float]]:
     """(lever, bound) -> (mean paired 2025 difference, its SE, the bound times the cost)."""
-    base = _state_2025({})
-    out = {}
-    for lv in _bounded_levers():
-        pushed = _state_2025({lv.id: lv.max})
-        for bound in leverage_bounds().values():
-            diff = bound.quantity(pushed) - bound.quantity(base)
-            se = se_mean(float(np.std(diff, ddof=1)), N)
-            out[lv.id, bound.id] = (
-                float(np.mean(diff)),
-                se,
-                bound.max_per_wan * bound.cost_base_wan(lv),
-            )
-    return out
+    df = leverage_effects()
+    return {(r.lever, r.bound): (r.mean, r.se, r.allowed) for r in df.itertuples()}
 
 
 @pytest.mark.parametrize("bound_id", list(leverage_bounds()))
@@ -105,6 +65,6 @@ def test_each_bound_measures_something_a_lever_moves(bound_id: str) -> None:
 
 def test_every_bound_is_exercised_and_costed() -> None:
     assert set(EXERCISED_BY) == set(leverage_bounds())
-    for lv in _bounded_levers():
+    for lv in bounded_levers():
         for bound in leverage_bounds().values():
             assert bound.cost_base_wan(lv) > 0, (lv.id, bound.id)
