@@ -14,7 +14,11 @@ A component is a module ``sim/models/<name>.py`` that defines ``COMPONENT = Comp
   ``state`` holds the start state of the components it reads;
 - ``step(state, ctx, year) -> updates``: one year, a pure function of last year's state, what
   the components it reads wrote this year, its parameters, lever effects and its streams;
-- ``diagnostics``: internal keys recorded like outputs (for checks and notebooks).
+- ``diagnostics``: internal keys recorded like outputs (for checks and notebooks);
+- ``trends``: the outside-view trends (:class:`sim.models.trend.Trend`) the component steps
+  its indicators with; ``sim backtest`` forecasts each reference class with the trend that
+  names it, so what is tested is the object the component runs. A trend's parameters are the
+  component's (its prefix starts with ``<name>.``).
 
 Parameters are found by prefix: component ``firms`` reads ``firms.*`` from
 ``catalogue/parameters/firms.toml`` and the lever elasticities of its outputs (through
@@ -39,6 +43,7 @@ import numpy as np
 from sim.errors import SimError
 from sim.levers import Lever, levers
 from sim.models.start import Start
+from sim.models.trend import Trend
 from sim.priors import Params
 from sim.rng import stream
 
@@ -61,6 +66,7 @@ class Component:
     init: Callable[[State, Context], Updates]
     step: Callable[[State, Context, int], Updates]
     diagnostics: tuple[str, ...] = ()
+    trends: tuple[Trend, ...] = ()
 
     def owns(self, key: str) -> bool:
         """Whether the component may write ``key``: one of its outputs or under its prefix."""
@@ -276,3 +282,9 @@ def _check_unique(components: Sequence[Component]) -> None:
             seen[key] = comp.name
         if len(set(comp.streams)) != len(comp.streams):
             raise ContractError(f"component {comp.name!r} declares a stream twice")
+        foreign = [tr.prefix for tr in comp.trends if not tr.prefix.startswith(f"{comp.name}.")]
+        if foreign:
+            raise ContractError(
+                f"component {comp.name!r} lists trends {foreign} whose parameters are not "
+                f"under its prefix '{comp.name}.'"
+            )

@@ -73,4 +73,5 @@ COMPONENT = Component(
     streams=("share",),
     init=init,
     step=step,
+    trends=(TREND,),
 )

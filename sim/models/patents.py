@@ -119,4 +119,5 @@ COMPONENT = Component(
     init=init,
     step=step,
     diagnostics=("patents.stock", "patents.grants", "patents.lapses"),
+    trends=(TREND,),
 )

@@ -199,4 +199,5 @@ COMPONENT = Component(
     init=init,
     step=step,
     diagnostics=("rnd.spending",),  # rnd.real_effect: the process levers' effect, for patents
+    trends=(INTENSITY,),
 )
