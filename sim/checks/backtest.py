@@ -208,8 +208,16 @@ class Backtest:
         counts, _ = np.histogram(pit.to_numpy(), bins=bins, range=(0.0, 1.0))
         return counts / max(int(counts.sum()), 1)
 
-    def meets_goal(self, row: pd.Series) -> bool | None:
-        """Whether one coverage row is inside both goal bands (None: too few cases to judge)."""
-        if row["cases"] < GOAL_MIN_CASES:
-            return None
-        return all(lo <= row[key] <= hi for key, (lo, hi) in GOAL.items())
+    def coverage_table(self) -> pd.DataFrame:
+        """:meth:`coverage` over all horizons and at horizon 3 alone, one table with a
+        ``class`` and a ``horizons`` column (for saving)."""
+        parts = [self.coverage().assign(horizons="1-3"), self.coverage(HORIZON).assign(
+            horizons=str(HORIZON))]  # fmt: skip
+        return pd.concat(parts).rename_axis("class").reset_index()
+
+
+def meets_goal(row: pd.Series) -> bool | None:
+    """Whether one coverage row is inside both goal bands (None: too few cases to judge)."""
+    if row["cases"] < GOAL_MIN_CASES:
+        return None
+    return all(lo <= row[key] <= hi for key, (lo, hi) in GOAL.items())
