@@ -8,7 +8,9 @@ Statistical assertions and their false-failure rates:
   model and checks the 90 % and 50 % coverage each within 4 standard errors of the nominal
   level. The SE is clustered by unit (the cases of one unit share its drift and history, so
   they are not independent): √(Σ_units (Σ_cases (hit − p))²)/N, which with ~120 independent
-  units is close to normal. 2 assertions × 6.3e-5 ≈ 1.3e-4 family-wise.
+  units is close to normal. 2 assertions × 6.3e-5 ≈ 1.3e-4 family-wise. Its power is for
+  gross errors: dropping the transitory part of the forecast fails it, but forgetting the
+  start's own transitory part (W_0 = 0, coverage 0.83 / 0.42, 3.6 SE) does not.
 - The calibration tests on the real class assert the goal of issue 11 itself: the 90 %
   intervals cover 0.85–0.95 of cases and the 50 % intervals 0.40–0.60, overall and per class
   with at least 20 cases. These bands are the issue's goal, not a k-SE tolerance, so their
@@ -38,11 +40,13 @@ import pytest
 
 import sim.models as models
 from sim.catalogue import pooling, use_catalogue
+from sim.catalogue.peers import peer_series
 from sim.checks.backtest import (
     GOAL,
     GOAL_MIN_CASES,
     OVERALL,
     Backtest,
+    forecast_case,
     run_backtest,
     trends_by_class,
 )
@@ -106,6 +110,18 @@ def test_cases_use_only_what_was_known_at_the_origin(backtest: Backtest) -> None
     assert not (df["unit"] == "qidong").any()
     assert (df["in50"] <= df["in90"]).all()  # the 50 % interval lies inside the 90 % one
     assert backtest.coverage(3).loc[OVERALL, "cases"] == (df["horizon"] == 3).sum()
+
+
+def test_a_forecast_ignores_the_years_after_its_origin() -> None:
+    """Changing a unit's values after the origin leaves its forecast exactly as it was:
+    nothing after T enters its priors or its start (the peers' window ends at T too)."""
+    cls = pooling.reference_classes()["invention_patents"]
+    trend = trends_by_class()["invention_patents"]
+    own = peer_series(cls.peer_indicator)["jiangsu"]
+    base = forecast_case(cls, trend, "jiangsu", 2018, own, draws=200)
+    later = {y: (v * 3 if y > 2018 else v) for y, v in own.items()}
+    assert np.array_equal(base, forecast_case(cls, trend, "jiangsu", 2018, later, draws=200))
+    assert not np.array_equal(base, forecast_case(cls, trend, "jiangsu", 2019, own, draws=200))
 
 
 def test_a_case_does_not_depend_on_which_others_run() -> None:
