@@ -221,3 +221,21 @@ def meets_goal(row: pd.Series) -> bool | None:
     if row["cases"] < GOAL_MIN_CASES:
         return None
     return all(lo <= row[key] <= hi for key, (lo, hi) in GOAL.items())
+
+
+def coverage_markdown(draws: int = DRAWS, seed: int = SEED) -> str:
+    """The backtest's coverage as a markdown table (the block of docs/model.md between the
+    ``backtest`` markers; a test keeps the two equal)."""
+    bt = cached_backtest(draws, seed)
+    rows = ["| class | cases | units | 50 % covered | 90 % covered | 90 % covered, T+3 only |",
+            "|" + " --- |" * 6]  # fmt: skip
+    all_h, h3 = bt.coverage(), bt.coverage(HORIZON)
+    for cid, r in all_h.iterrows():
+        r3 = h3.loc[cid] if cid in h3.index else None
+        three = f"{r3['cover90']:.1%} ({int(r3['cases'])})" if r3 is not None else "–"
+        rows.append(
+            f"| `{cid}` | {int(r['cases'])} | {int(r['units'])} | {r['cover50']:.1%} ± "
+            f"{r['cover50_se_units']:.1%} | {r['cover90']:.1%} ± {r['cover90_se_units']:.1%} | "
+            f"{three} |"
+        )
+    return "\n".join(rows)
