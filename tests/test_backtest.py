@@ -80,8 +80,9 @@ def _misses(backtest: Backtest, classes: list[str]) -> list[str]:
         r = cov.loc[cid]
         for key, (lo, hi) in GOAL.items():
             if not lo <= r[key] <= hi:
+                se = r[key + "_se_units"]
                 out.append(f"{cid}: {key} = {r[key]:.3f} outside [{lo}, {hi}] "
-                           f"({int(r['cases'])} cases, se by unit {r[key + '_se_units']:.3f})")  # fmt: skip
+                           f"({int(r['cases'])} cases, se by unit {se:.3f})")  # fmt: skip
     return out
 
 
@@ -178,7 +179,7 @@ def test_every_trend_of_a_component_module_is_registered() -> None:
     assert set(trends_by_class()) == set(pooling.reference_classes())
 
 
-# ------------------------------------------------------------------ calibrated when the model is right
+# ------------------------------------------------------------------ calibrated if the model is
 
 TRUTH = {"m": 0.04, "tau": 0.02, "sp": 0.05, "st": 0.03}
 UNITS = 120
