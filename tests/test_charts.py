@@ -28,6 +28,7 @@ SINGLE_PAGES = [
     "cofailure",
     "levers",
     "assumptions",
+    "trust",
 ]
 COMPARISON_PAGES = ["cover", "pmet", "differences", "costs", "levers"]
 
