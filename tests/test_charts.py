@@ -29,6 +29,7 @@ SINGLE_PAGES = [
     "levers",
     "assumptions",
     "breaks",
+    "trust",
 ]
 COMPARISON_PAGES = ["cover", "pmet", "differences", "costs", "levers"]
 

@@ -127,3 +127,17 @@ def test_backcast_command_reports_every_observation() -> None:
     result = runner.invoke(app, ["backcast", "--draws", "2000"])
     assert result.exit_code == 0, result.output
     assert "observations inside their 95 % predictive interval" in result.output
+    assert "IN-SAMPLE" in result.output and "sim backtest" in result.output
+
+
+def test_backtest_command_prints_coverage_and_saves_atomically(tmp_path: Path) -> None:
+    folder = tmp_path / "bt"
+    folder.mkdir()
+    (folder / "stale.txt").write_text("from an earlier run")
+    result = runner.invoke(app, ["backtest", "--draws", "200", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    for word in ("rd_to_gdp", "invention_patents", "overall", "90 % covered", "Goal"):
+        assert word in result.output
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["backtest_cases.csv", "backtest_coverage.csv", "backtest_pit.png"]
+    assert not list(tmp_path.glob(".bt.*"))  # no temporary folder left behind

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Rewrite the generated blocks of docs/model.md: every figure the document quotes from the
-model comes from a function here, and ``tests/test_pooling.py`` fails when a block is stale.
+model comes from a function here, and ``tests/test_docs.py`` fails when a block is stale.
 
 A block sits between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.analysis.leverage import leverage_table
 from sim.catalogue.pooling import classes_table
+from sim.checks.backtest import coverage_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
@@ -43,6 +44,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "baseline": baseline_table,
     "outside-view": classes_table,
     "leverage": leverage_table,
+    "backtest": coverage_markdown,
 }
 
 

@@ -10,6 +10,12 @@ are comparable.
 Two spreads are reported for the peers: of the changes themselves (``peer``: what happens to a
 unit drawn from the class), and of the changes around each unit's own mean change
 (``peer_around_trend``: what is left once a unit's trend is known exactly, a lower bound).
+
+For the chart pack's page "how far to trust these numbers", :func:`class_summary` gives the
+reference class behind each pooled indicator and :func:`inside_outside` sets, for each such
+indicator, Qidong's own points and their trend extrapolated (the inside view) beside the
+class's spread of three-year changes applied to the 2022 value (the outside view) and the
+model's 2025 interval.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import logit
+from scipy.special import expit, logit
 
+from sim.catalogue import indicators
 from sim.catalogue.peers import peer_series
+from sim.catalogue.pooling import own_history, reference_classes, spread
 from sim.results import Result
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -108,4 +116,98 @@ def _spread(prefix: str, x: np.ndarray) -> dict[str, float]:
     q = np.quantile(x, QUANTILES) if len(x) else np.full(len(QUANTILES), np.nan)
     out = {f"{prefix}_q{round(p * 100):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
     out[f"{prefix}_width90"] = float(q[-1] - q[0])
+    return out
+
+
+def _unscaled(x: np.ndarray | float, scale: str) -> np.ndarray:
+    """Inverse of :func:`_scaled`: a value on the log or logit (of a percentage) scale back."""
+    x = np.asarray(x, dtype=float)
+    return 100.0 * expit(x) if scale == "logit" else np.exp(x)
+
+
+def model_indicator(class_id: str) -> str | None:
+    """The model indicator a reference class speaks for (observed as its own series)."""
+    own = reference_classes()[class_id].own_indicator
+    return next((i for i, ind in indicators().items() if ind.observed_as == own), None)
+
+
+def class_summary(origin: int = 2022, exclude: str = "qidong") -> pd.DataFrame:
+    """Per reference class: the model indicator, scale, window (first and last year) and what
+    the spread behind Qidong's priors rests on — units, unit-years, annual changes, breaks."""
+    rows = []
+    for cid, cls in reference_classes().items():
+        sp = spread(cls, origin, exclude=exclude)
+        rows.append({
+            "class": cid, "indicator": model_indicator(cid), "scale": cls.scale,
+            "first_year": origin - cls.window, "last_year": origin, "units": sp.units,
+            "unit_years": sp.unit_years, "changes": sp.changes, "breaks": sp.breaks,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class InsideOutside:
+    """One indicator's inside view, outside view and model interval at ``origin + horizon``.
+
+    ``own``: Qidong's published points in the class's window; ``inside``: their trend (first
+    to last point, as the pooling reads it) extrapolated from the ``origin`` value, ``{year:
+    value}``, or empty with a single point; ``outside``: quantiles (``q05`` … ``q95``) of the
+    ``origin`` value moved by the peers' ``horizon``-year changes within the window, from
+    ``cases`` changes of ``units`` units, and each of those changes applied to it
+    (``points``, for a class too thin for quantiles to mean much); ``model``: the model's
+    quantiles in that year (empty without a result)."""
+
+    class_id: str
+    indicator: str
+    origin: int
+    horizon: int
+    own: dict[int, float]
+    inside: dict[int, float]
+    outside: dict[str, float]
+    cases: int
+    units: int
+    points: tuple[float, ...]
+    model: dict[str, float]
+
+
+def _inside(own: dict[int, float], origin: int, horizon: int, scale: str) -> dict[int, float]:
+    """Qidong's own trend: the drift from its first to its last point, carried on."""
+    if len(own) < 2 or origin not in own:
+        return {}
+    first, last = min(own), max(own)
+    a, b = _scaled(np.array([own[first], own[last]]), scale)
+    drift = (b - a) / (last - first)
+    x0 = float(_scaled(np.array([own[origin]]), scale)[0])
+    return {y: float(_unscaled(x0 + drift * (y - origin), scale))
+            for y in range(first, origin + horizon + 1)}  # fmt: skip
+
+
+def inside_outside(
+    result: Result | None = None, origin: int = 2022, horizon: int = 3
+) -> list[InsideOutside]:
+    """For each reference class with a model indicator and an ``origin`` value of Qidong's:
+    the inside view, the outside view and the model's interval (see :class:`InsideOutside`)."""
+    out = []
+    for cid, cls in reference_classes().items():
+        ind = model_indicator(cid)
+        own = {y: v for y, v in own_history(cls).items() if origin - cls.window <= y <= origin}
+        if ind is None or origin not in own:
+            continue
+        changes = peer_changes(cls.peer_indicator, horizon, cls.scale)
+        changes = changes[(changes["start"] >= origin - cls.window)
+                          & (changes["start"] + horizon <= origin)]  # fmt: skip
+        x0 = float(_scaled(np.array([own[origin]]), cls.scale)[0])
+        moved = _unscaled(x0 + changes["change"].to_numpy(), cls.scale)
+        q = np.quantile(changes["change"].to_numpy(), QUANTILES) if len(changes) else []
+        outside = {f"q{round(p * 100):02d}": float(_unscaled(x0 + c, cls.scale))
+                   for p, c in zip(QUANTILES, q, strict=False)}  # fmt: skip
+        model: dict[str, float] = {}
+        if result is not None and ind in set(result.trajectories["indicator"]):
+            row = result.trajectory(ind).loc[origin + horizon]
+            model = {f"q{round(p * 100):02d}": float(row[f"q{round(p * 100):02d}"])
+                     for p in QUANTILES}  # fmt: skip
+        out.append(InsideOutside(cid, ind, origin, horizon, own,
+                                 _inside(own, origin, horizon, cls.scale), outside,
+                                 len(changes), int(changes["scope"].nunique()),
+                                 tuple(float(v) for v in moved), model))  # fmt: skip
     return out

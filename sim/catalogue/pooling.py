@@ -73,6 +73,8 @@ class ReferenceClass(BaseModel):
     window: int = Field(ge=3, le=15)  # years of changes before the forecast origin
     own_error_sd: float = Field(ge=0)  # sd of a published value on the scale (rounding etc.)
     basis: str
+    peers_zh: str | None = None  # the peer units in a few words, for the chart pack
+    peers_en: str | None = None
 
 
 @cached

@@ -24,6 +24,7 @@ from sim.charts.joint import cofailure, joint
 from sim.charts.risk import risk_distributions
 from sim.charts.settings import levers_page, params_pages
 from sim.charts.table import status_table
+from sim.charts.trust import trust_page
 from sim.results import Result
 
 PageFunction = Callable[[Result, str], Pages]
@@ -40,6 +41,7 @@ SCENARIO_PAGES: list[tuple[str, PageFunction]] = [
     ("levers", levers_page),
     ("assumptions", params_pages),
     ("breaks", breaks_page),
+    ("trust", trust_page),
 ]
 
 COMPARISON_PAGES: list[tuple[str, ComparisonFunction]] = [

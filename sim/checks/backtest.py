@@ -208,8 +208,34 @@ class Backtest:
         counts, _ = np.histogram(pit.to_numpy(), bins=bins, range=(0.0, 1.0))
         return counts / max(int(counts.sum()), 1)
 
-    def meets_goal(self, row: pd.Series) -> bool | None:
-        """Whether one coverage row is inside both goal bands (None: too few cases to judge)."""
-        if row["cases"] < GOAL_MIN_CASES:
-            return None
-        return all(lo <= row[key] <= hi for key, (lo, hi) in GOAL.items())
+    def coverage_table(self) -> pd.DataFrame:
+        """:meth:`coverage` over all horizons and at horizon 3 alone, one table with a
+        ``class`` and a ``horizons`` column (for saving)."""
+        parts = [self.coverage().assign(horizons="1-3"), self.coverage(HORIZON).assign(
+            horizons=str(HORIZON))]  # fmt: skip
+        return pd.concat(parts).rename_axis("class").reset_index()
+
+
+def meets_goal(row: pd.Series) -> bool | None:
+    """Whether one coverage row is inside both goal bands (None: too few cases to judge)."""
+    if row["cases"] < GOAL_MIN_CASES:
+        return None
+    return all(lo <= row[key] <= hi for key, (lo, hi) in GOAL.items())
+
+
+def coverage_markdown(draws: int = DRAWS, seed: int = SEED) -> str:
+    """The backtest's coverage as a markdown table (the block of docs/model.md between the
+    ``backtest`` markers; a test keeps the two equal)."""
+    bt = cached_backtest(draws, seed)
+    rows = ["| class | cases | units | 50 % covered | 90 % covered | 90 % covered, T+3 only |",
+            "|" + " --- |" * 6]  # fmt: skip
+    all_h, h3 = bt.coverage(), bt.coverage(HORIZON)
+    for cid, r in all_h.iterrows():
+        r3 = h3.loc[cid] if cid in h3.index else None
+        three = f"{r3['cover90']:.1%} ({int(r3['cases'])})" if r3 is not None else "–"
+        rows.append(
+            f"| `{cid}` | {int(r['cases'])} | {int(r['units'])} | {r['cover50']:.1%} ± "
+            f"{r['cover50_se_units']:.1%} | {r['cover90']:.1%} ± {r['cover90_se_units']:.1%} | "
+            f"{three} |"
+        )
+    return "\n".join(rows)
