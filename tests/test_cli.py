@@ -133,11 +133,23 @@ def test_backcast_command_reports_every_observation() -> None:
 def test_backtest_command_prints_coverage_and_saves_atomically(tmp_path: Path) -> None:
     folder = tmp_path / "bt"
     folder.mkdir()
-    (folder / "stale.txt").write_text("from an earlier run")
+    (folder / "backtest_pit.png").write_text("from an earlier run")  # replaced whole
     result = runner.invoke(app, ["backtest", "--draws", "200", "--out", str(folder)])
     assert result.exit_code == 0, result.output
     for word in ("rd_to_gdp", "invention_patents", "overall", "90 % covered", "Goal"):
         assert word in result.output
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["backtest_cases.csv", "backtest_coverage.csv", "backtest_pit.png"]
+    assert (folder / "backtest_pit.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(tmp_path.glob(".bt.*"))  # no temporary folder left behind
+
+
+def test_backtest_refuses_to_replace_a_folder_that_is_not_a_backtest(tmp_path) -> None:
+    """--out is replaced whole: a folder with other files is refused, untouched (exit 2)."""
+    keep = tmp_path / "scenarios"
+    keep.mkdir()
+    (keep / "mine.toml").write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["backtest", "--draws", "100", "--out", str(keep)])
+    assert result.exit_code == 2
+    assert "not a backtest" in result.output
+    assert (keep / "mine.toml").read_text(encoding="utf-8") == "x"

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     pass
 
 from sim.cli.app import Lang, _fmt, app, out, reports_errors
+from sim.errors import SimError
 
 
 @app.command("backcast")
@@ -95,13 +96,13 @@ def backtest_cmd(
     cases (backtest_cases.csv), the coverage (backtest_coverage.csv) and the PIT histogram
     (backtest_pit.png) to --out.
     """
-    from sim.catalogue.pooling import reference_classes
-    from sim.checks.backtest import GOAL, run_backtest
+    from sim.checks.backtest import GOAL, run_backtest, trends_by_class
 
+    _check_backtest_folder(out_dir)
     bt = run_backtest(draws=draws, seed=seed)
     _coverage_table(bt.coverage(), f"Backtest coverage, {draws:,} draws a forecast, seed {seed}")
     _coverage_table(bt.coverage(horizon=3), "The same, three years ahead only (T+3)")
-    for cid in reference_classes().keys() - set(bt.cases["class"]):
+    for cid in sorted(trends_by_class().keys() - set(bt.cases["class"])):
         out.print(f"no case: {cid} — no origin year with a full window of peer data and a "
                   "later published value", highlight=False)  # fmt: skip
     (lo50, hi50), (lo90, hi90) = GOAL["cover50"], GOAL["cover90"]
@@ -139,6 +140,23 @@ def _coverage_table(cov: Any, title: str) -> None:
 
 def _share(x: float) -> str:
     return "–" if x != x else f"{100 * x:.1f} %"
+
+
+BACKTEST_FILES = frozenset({"backtest_cases.csv", "backtest_coverage.csv", "backtest_pit.png"})
+
+
+def _check_backtest_folder(folder: Path) -> None:
+    """``--out`` is replaced whole: refuse anything but an earlier backtest's folder."""
+    if folder.exists() and not folder.is_dir():
+        raise SimError(f"--out: {folder} is a file, not a folder")
+    if folder.is_dir():
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in BACKTEST_FILES)
+        if foreign:
+            raise SimError(
+                f"--out: {folder} holds files that are not a backtest's ({', '.join(foreign[:3])}"
+                f"{', …' if len(foreign) > 3 else ''}); it would be replaced whole — choose an "
+                "empty or new folder"
+            )
 
 
 def _save_backtest(bt: Any, folder: Path, lang: str) -> Path:
