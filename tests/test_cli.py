@@ -130,6 +130,7 @@ def test_backcast_command_reports_every_observation() -> None:
     assert "IN-SAMPLE" in result.output and "sim backtest" in result.output
 
 
+@pytest.mark.slow  # the whole backtest, ≈ 8 s
 def test_backtest_command_prints_coverage_and_saves_atomically(tmp_path: Path) -> None:
     folder = tmp_path / "bt"
     folder.mkdir()

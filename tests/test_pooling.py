@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 
 from sim.catalogue import pooling, use_catalogue
-from sim.catalogue.pooling import ReferenceClass, Spread, pooled_drift, spread
+from sim.catalogue.pooling import (
+    ReferenceClass,
+    Spread,
+    pooled_drift,
+    spread,
+    unit_volatility,
+)
 
 CLS = ReferenceClass(id="t", peer_indicator="rd_to_gdp", own_indicator="rd_to_gdp",
                      scale="log", window=12, own_error_sd=0.0, basis="test")  # fmt: skip
@@ -72,3 +78,34 @@ def test_recovers_a_known_class(tmp_path: Path) -> None:
     assert abs(sp.persistent_sd / truth["sp"] - 1) < 5 * 0.05
     assert abs(sp.transitory_sd / truth["st"] - 1) < 5 * 0.08
     assert abs(sp.drift_between_sd - truth["tau"]) < 5 * 0.004
+
+
+def test_unit_volatility_by_hand() -> None:
+    """log σ_u²: normal–normal between the class's log(σ_P² + 2σ_T²) with variance Vb and the
+    unit's bias-corrected log mean square with variance trigamma(n/2)."""
+    from scipy import special
+
+    sp = Spread(0.0, 0.0, 0.01, 0.05, 0.02, 0, 100, 0.3, 10, 100, 0.0, 0.25)
+    own = {2019: 1.0, 2020: float(np.exp(0.1)), 2021: float(np.exp(0.1 - 0.05))}
+    factor, log_sd = unit_volatility(sp, own, CLS, 2022, drift=0.0)
+    v1 = 0.05**2 + 2 * 0.02**2
+    n, square = 2, (0.1**2 + 0.05**2) / 2
+    own_mean = np.log(square) - (special.digamma(n / 2) - np.log(n / 2))
+    own_var = special.polygamma(1, n / 2)
+    post_var = 1 / (1 / 0.25 + 1 / own_var)
+    post_mean = post_var * (np.log(v1) / 0.25 + own_mean / own_var)
+    assert factor == pytest.approx(np.exp((post_mean - np.log(v1)) / 2))
+    assert log_sd == pytest.approx(np.sqrt(post_var) / 2)
+    # no own changes: the class's volatility, with the between-unit spread
+    assert unit_volatility(sp, {2022: 1.0}, CLS, 2022, 0.0) == pytest.approx((1.0, 0.25**0.5 / 2))
+
+
+def test_constant_drifts_do_not_move(tmp_path: Path) -> None:
+    """A class whose drifts never change: the measured shift is near 0 (below 5 SE of the
+    mean-square estimate: its noise is the walk's, ≈ 0.04 per pair over ≈ 200 pairs)."""
+    truth = {"m": 0.04, "tau": 0.02, "sp": 0.05, "st": 0.03}
+    _write_class(tmp_path, np.random.default_rng(11), truth)
+    with use_catalogue(tmp_path):
+        sp = spread(CLS, 2022)
+    # excess of a mean square whose noise part has sd ≈ √2 · 0.04² / √200 ≈ 1.6e-4
+    assert sp.drift_shift_sd**2 < 5 * 1.6e-4

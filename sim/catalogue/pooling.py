@@ -31,6 +31,17 @@ Estimated from the reference class (:mod:`sim.catalogue.peers`), years ``origin 
    prior ``N(m, τ² + se(m)²)`` is updated by its own points in the window (first and last,
    with the published figures' own error) — a normal–normal posterior, so two points move it
    only as far as their variance allows.
+5. **Drifts move.** The drift ahead is not the window's: over every unit and year of the
+   history up to the origin, the change from a window's drift to the next three years' drift,
+   beyond the walk's own noise, gives ``σ_shift`` (the provinces' patent stocks slowed from
+   ≈ 30 % to ≈ 15 % a year within a decade), added to the drift prior's variance. With too
+   little history it is taken equal to ``τ`` (assumption).
+6. **The unit's own volatility**: a normal–normal update on ``log σ²`` from the class's
+   value, with the between-unit variance of the units' own ``log σ²`` beyond their sampling
+   spread, and the unit's own annual changes in the window; it scales both volatility priors.
+
+Each step was checked by ``sim backtest``, which forecasts every peer from every origin with
+this method; the numbers are in docs/model.md.
 
 ``sim/catalogue/reference_class/classes.toml`` names, per class, the peer series, the unit's
 own series in observations.csv, the scale, the window and the error of a published value;
@@ -45,6 +56,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from scipy import special
 from scipy.special import logit
 
 from sim.catalogue import cached, catalogue_dir, load_entries, observations
@@ -53,10 +65,13 @@ from sim.catalogue.peers import peer_series
 BREAK_THRESHOLD = 4.0  # robust sds; see step 1 of the module docstring
 MAD_TO_SD = 1.4826  # the MAD of a normal law times this is its sd
 MIN_SHARE = 0.1  # floor of each variance part as a share of V1 (step 2)
-# Assumption: a unit's own volatility differs from the class's pooled value (provinces
-# aggregate thousands of firms, a county a few hundred; units differ in how lumpy their
-# industry is): a log-sd of 0.3 (factor 1.35) on top of the estimate's sampling spread.
-VOLATILITY_SPREAD = 0.3
+# Floor of the between-unit variance of log σ² (step 6) when the class cannot estimate it:
+# assumption, a factor of about 1.35 on σ (log-sd 0.3 on σ, 0.6 on σ²).
+VOLATILITY_LOG_VAR_FLOOR = 0.6**2
+SHIFT_BLOCK = 3  # years per block when measuring how drifts move (step 5)
+# Fewer differences than this and the shift is not estimated: assumption, a drift then moves
+# over three years by about as much as drifts differ between units (the between-unit sd).
+MIN_SHIFTS = 10
 Role = Literal["drift", "persistent_sd", "transitory_sd", "break_rate", "break_size"]
 ROLES: tuple[str, ...] = ("drift", "persistent_sd", "transitory_sd", "break_rate", "break_size")
 
@@ -106,9 +121,11 @@ class Spread:
     break_rms: float
     units: int
     unit_years: int
+    drift_shift_sd: float = 0.0  # step 5: how far a drift moves from one 3-year block to the next
+    volatility_log_var: float = VOLATILITY_LOG_VAR_FLOOR  # step 6: between units, of log σ²
 
     def drift_prior(self) -> tuple[float, float]:
-        """Mean and sd of a unit's drift before its own points are seen."""
+        """Mean and sd of a unit's drift over its window before its own points are seen."""
         return self.drift_mean, float(np.hypot(self.drift_between_sd, self.drift_mean_se))
 
 
@@ -211,8 +228,59 @@ def spread(cls: ReferenceClass, origin: int, exclude: str | None = None) -> Spre
     mean, se, between = _drifts(series, found, sp, st)
     sizes = list(found.values())
     rms = float(np.sqrt(np.mean(np.square(sizes)))) if sizes else BREAK_THRESHOLD * sp
+    history = _window(peer_series(cls.peer_indicator), -(10**6), origin, cls.scale, exclude)
+    shift = _drift_shift(history, sp, st, cls.window)
     return Spread(mean, se, between, sp, st, len(found), len(annual), rms, len(series),
-                  sum(len(s) for s in series.values()))  # fmt: skip
+                  sum(len(s) for s in series.values()), between if shift is None else shift,
+                  _volatility_dispersion(series, set(found)))  # fmt: skip
+
+
+def _drift_shift(history: Series, sp: float, st: float, window: int) -> float | None:
+    """Step 5: how far a unit's drift moves from the one its window shows to the one of the
+    next three years — the sd of ``(x_{o+3} − x_o)/3 − (x_o − x_{o−w})/w`` beyond the walk's
+    own noise in each pair (``σ_P²(1/3 + 1/w) + σ_T²(2/9 + 2/w² ...)``), over every unit and
+    year ``o`` of the history up to the origin (``w`` the window, cut at the unit's first
+    year, at least 3). Pairs that hold a break of that history (step 1) are left out, and so
+    are differences more than 4 robust sds out. ``None`` with fewer than :data:`MIN_SHIFTS`."""
+    k = SHIFT_BLOCK
+    found = _breaks(_annual(history))  # the breaks of the whole history, modelled apart
+    diffs, noise = [], []
+    for u, ys in history.items():
+        first = min(ys)
+        for o in ys:
+            w = min(window, o - first)
+            if w < k or o - w not in ys or o + k not in ys:
+                continue
+            if any((u, y) in found for y in range(o - w + 1, o + k + 1)):
+                continue
+            diffs.append((ys[o + k] - ys[o]) / k - (ys[o] - ys[o - w]) / w)
+            # e_{o+k}/k − e_o (1/k + 1/w) + e_{o−w}/w, and the walk's steps on either side
+            noise.append(sp**2 * (1 / k + 1 / w)
+                         + st**2 * (1 / k**2 + (1 / k + 1 / w) ** 2 + 1 / w**2))  # fmt: skip
+    if len(diffs) < MIN_SHIFTS:
+        return None
+    arr, var = np.array(diffs), np.array(noise)
+    centre = np.median(arr)
+    robust = MAD_TO_SD * float(np.median(np.abs(arr - centre)))
+    kept = np.abs(arr - centre) <= BREAK_THRESHOLD * max(robust, 1e-9)
+    excess = float(np.mean(arr[kept] ** 2) - np.mean(var[kept]))
+    return float(np.sqrt(max(excess, 0.0)))
+
+
+def _volatility_dispersion(series: Series, drop: set[tuple[str, int]]) -> float:
+    """Step 6: the between-unit variance of log σ² — the spread of the units' own annual
+    residual variances beyond their sampling spread (trigamma(df/2) for a χ² variance)."""
+    logs, noise = [], []
+    for u, ys in series.items():
+        cs = [ys[y] - ys[y - 1] for y in sorted(ys) if y - 1 in ys and (u, y) not in drop]
+        if len(cs) >= 3:
+            arr = np.array(cs)
+            logs.append(float(np.log(max(float(arr.var(ddof=1)), 1e-12))))
+            noise.append(float(special.polygamma(1, (len(cs) - 1) / 2)))
+    if len(logs) < 5:
+        return VOLATILITY_LOG_VAR_FLOOR
+    between = float(np.var(logs, ddof=1)) - float(np.mean(noise))
+    return max(between, VOLATILITY_LOG_VAR_FLOOR / 4)
 
 
 def own_history(cls: ReferenceClass, scope: str = "qidong") -> dict[int, float]:
@@ -226,26 +294,57 @@ def pooled_drift(
 ) -> tuple[float, float]:
     """Step 4: the unit's drift prior ``(mean, sd)`` given its own points up to ``origin``."""
     m, sd = sp.drift_prior()
-    ys = {y: float(scaled(v, cls.scale)) for y, v in own.items()
-          if origin - cls.window <= y <= origin}  # fmt: skip
-    if len(ys) < 2:
-        return m, sd
-    drift, span = _unit_drift(ys, 0.0)
-    var_own = (sp.persistent_sd**2 / span + 2 * (sp.transitory_sd**2 + cls.own_error_sd**2)
-               / span**2)  # fmt: skip
-    precision = 1 / sd**2 + 1 / var_own
-    return (m / sd**2 + drift / var_own) / precision, float(np.sqrt(1 / precision))
+    ys = _own_window(own, cls, origin)
+    if len(ys) >= 2:
+        drift, span = _unit_drift(ys, 0.0)
+        var_own = (sp.persistent_sd**2 / span + 2 * (sp.transitory_sd**2 + cls.own_error_sd**2)
+                   / span**2)  # fmt: skip
+        precision = 1 / sd**2 + 1 / var_own
+        m, sd = (m / sd**2 + drift / var_own) / precision, float(np.sqrt(1 / precision))
+    # the drift ahead is the window's drift moved by one block's shift (step 5)
+    return m, float(np.hypot(sd, sp.drift_shift_sd))
 
 
-def prior_keys(role: str, sp: Spread, drift: tuple[float, float]) -> dict[str, float | str]:
-    """The distribution of one role as prior keys (``dist`` and its parameters)."""
+def _own_window(own: dict[int, float], cls: ReferenceClass, origin: int) -> dict[int, float]:
+    return {y: float(scaled(v, cls.scale)) for y, v in own.items()
+            if origin - cls.window <= y <= origin}  # fmt: skip
+
+
+def unit_volatility(
+    sp: Spread, own: dict[int, float], cls: ReferenceClass, origin: int, drift: float
+) -> tuple[float, float]:
+    """Step 6: the unit's volatility relative to the class's, and the log-sd of its σ.
+
+    A normal–normal update on log σ²: the class's ``log(σ_P² + 2σ_T²)`` with the between-unit
+    variance, and the unit's own annual changes in the window around its drift (their mean
+    square, bias-corrected, with the sampling variance trigamma(n/2) of a χ² with n df)."""
+    ys = _own_window(own, cls, origin)
+    changes = np.array([ys[y] - ys[y - 1] for y in sorted(ys) if y - 1 in ys])
+    v1 = sp.persistent_sd**2 + 2 * sp.transitory_sd**2
+    prior_mean, prior_var = float(np.log(v1)), sp.volatility_log_var
+    if changes.size == 0:
+        return 1.0, float(np.sqrt(prior_var) / 2)
+    n = changes.size
+    square = max(float(np.mean((changes - drift) ** 2)), 1e-12)
+    own_mean = np.log(square) - (special.digamma(n / 2) - np.log(n / 2))
+    own_var = float(special.polygamma(1, n / 2))
+    post_var = 1 / (1 / prior_var + 1 / own_var)
+    post_mean = post_var * (prior_mean / prior_var + own_mean / own_var)
+    return float(np.exp((post_mean - prior_mean) / 2)), float(np.sqrt(post_var) / 2)
+
+
+def prior_keys(
+    role: str, sp: Spread, drift: tuple[float, float], volatility: tuple[float, float]
+) -> dict[str, float | str]:
+    """The distribution of one role as prior keys (``dist`` and its parameters); ``drift``
+    from :func:`pooled_drift`, ``volatility`` from :func:`unit_volatility`."""
     if role == "drift":
         return {"dist": "normal", "mean": drift[0], "sd": drift[1]}
     if role in ("persistent_sd", "transitory_sd"):
         value = sp.persistent_sd if role == "persistent_sd" else sp.transitory_sd
-        # sampling spread of a variance part estimated from the class's annual changes
-        sigma = float(np.hypot(np.sqrt(1 / (2 * sp.changes)), VOLATILITY_SPREAD))
-        return {"dist": "lognormal", "median": value, "sigma": sigma}
+        # the unit's own level of volatility, with the class estimate's sampling spread
+        sigma = float(np.hypot(np.sqrt(1 / (2 * sp.changes)), volatility[1]))
+        return {"dist": "lognormal", "median": value * volatility[0], "sigma": sigma}
     if role == "break_rate":
         return {"dist": "beta", "a": sp.breaks + 0.5, "b": sp.changes - sp.breaks + 0.5}
     if role == "break_size":
@@ -261,7 +360,8 @@ def pooled_prior(class_id: str, role: str, origin: int = 2022, scope: str = "qid
     cls = reference_classes()[class_id]
     sp = spread(cls, origin, exclude=scope)
     own = own_history(cls, scope) if own is None else own
-    return prior_keys(role, sp, pooled_drift(sp, own, cls, origin))
+    drift = pooled_drift(sp, own, cls, origin)
+    return prior_keys(role, sp, drift, unit_volatility(sp, own, cls, origin, drift[0]))
 
 
 def classes_table(origin: int = 2022) -> str:
@@ -269,16 +369,17 @@ def classes_table(origin: int = 2022) -> str:
     of docs/model.md between the ``outside-view`` markers; a test keeps the two equal)."""
     head = (
         "| class | units | unit-years | annual changes | breaks | peers' drift (mean ± "
-        "between-unit sd) | Qidong's drift | persistent sd | transitory sd | break size |"
+        "between-unit sd) | drift shift sd | Qidong's drift | persistent sd | transitory sd "
+        "| break size |"
     )
-    rows = [head, "|" + " --- |" * 10]
+    rows = [head, "|" + " --- |" * 11]
     for cid, cls in reference_classes().items():
         sp = spread(cls, origin, exclude="qidong")
         m, s = pooled_drift(sp, own_history(cls), cls, origin)
         rows.append(
             f"| `{cid}` ({cls.scale}) | {sp.units} | {sp.unit_years} | {sp.changes} | "
             f"{sp.breaks} | {sp.drift_mean:+.3f} ± {sp.drift_between_sd:.3f} | "
-            f"{m:+.3f} ± {s:.3f} | {sp.persistent_sd:.3f} | {sp.transitory_sd:.3f} | "
-            f"{sp.break_rms:.2f} |"
+            f"{sp.drift_shift_sd:.3f} | {m:+.3f} ± {s:.3f} | {sp.persistent_sd:.3f} | "
+            f"{sp.transitory_sd:.3f} | {sp.break_rms:.2f} |"
         )  # fmt: skip
     return "\n".join(rows)

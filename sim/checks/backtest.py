@@ -2,10 +2,11 @@
 reference class (issue 11, item 5).
 
 For every reference class of ``reference_class/classes.toml``, every peer unit ``u`` with data
-and every origin year ``T`` at which ``u``'s value is published and the class's window is full
-(``T − window`` is no earlier than the class's first year of data, so each forecast is made
-from as long a history as the model's own), the forecast is built exactly as the model builds
-Qidong's, using only what was known at ``T``:
+and every origin year ``T`` at which ``u``'s value is published and the class has at least
+:data:`MIN_HISTORY` years of data before it (at early origins the window is cut at the first
+year, as it would have been then: requiring a full window would leave only the last three
+origins of R&D intensity, 2019–2021, one calm period), the forecast is built exactly as the
+model builds Qidong's, using only what was known at ``T``:
 
 1. the priors of the five trend parameters from :func:`sim.catalogue.pooling.prior_keys` —
    the class's spread up to ``T`` without ``u`` (:func:`~sim.catalogue.pooling.spread`),
@@ -43,6 +44,7 @@ from sim.catalogue.pooling import (
     reference_classes,
     scaled,
     spread,
+    unit_volatility,
 )
 from sim.models import components
 from sim.models.trend import Trend
@@ -50,6 +52,7 @@ from sim.priors import Prior
 from sim.rng import stream
 
 DRAWS = 2000
+MIN_HISTORY = 4  # years of class data before an origin (three annual changes at least)
 SEED = 20230305
 HORIZON = 3  # years ahead, as the model's 2022 → 2025
 INNER, OUTER = 0.50, 0.90  # the central intervals whose coverage is recorded
@@ -75,9 +78,10 @@ def trends_by_class() -> dict[str, Trend]:
 
 def origins(cls: ReferenceClass, own: dict[int, float], horizon: int = HORIZON) -> list[int]:
     """The origin years of one unit: its value is published, at least one of the next
-    ``horizon`` years is, and the class's window before it is full."""
+    ``horizon`` years is, and the class has at least :data:`MIN_HISTORY` years of data
+    before it (the window is cut at the first year, as it would have been then)."""
     first = min((min(ys) for ys in peer_series(cls.peer_indicator).values()), default=LAST_YEAR)
-    return [t for t in sorted(own) if t - cls.window >= first
+    return [t for t in sorted(own) if t - first >= MIN_HISTORY
             and any(t + h in own for h in range(1, horizon + 1))]  # fmt: skip
 
 
@@ -103,7 +107,8 @@ def forecast_case(
     sp = spread(cls, origin, exclude=unit)
     known = {y: v for y, v in own.items() if y <= origin}
     drift = pooled_drift(sp, known, cls, origin)
-    keys = {role: prior_keys(role, sp, drift) for role in ROLES}
+    volatility = unit_volatility(sp, known, cls, origin, drift[0])
+    keys = {role: prior_keys(role, sp, drift, volatility) for role in ROLES}
     name = f"backtest:{cls.id}:{unit}:{origin}"
     p = draw_parameters(trend, keys, name, seed, draws)
     rng = stream(seed, 0, f"{name}:trend")
