@@ -38,7 +38,14 @@ from sim.charts.layout import (
     note,
     styled,
 )
-from sim.checks.backtest import GOAL, GOAL_MIN_CASES, OVERALL, Backtest, cached_backtest
+from sim.checks.backtest import (
+    GOAL,
+    GOAL_MIN_CASES,
+    OVERALL,
+    Backtest,
+    cached_backtest,
+    trends_by_class,
+)
 from sim.results import Result
 
 INSIDE_COLOUR = "#6b6b6b"
@@ -91,15 +98,16 @@ def _coverage(ax: Any, bt: Backtest, st: Style) -> None:
     """Bars of 50 % and 90 % coverage per class and overall, goal bands behind them."""
     lang = st.lang
     cov = bt.coverage()
-    names = [*reference_classes(), OVERALL]
+    names = [*trends_by_class(), OVERALL]  # breaks-only classes have no forecast to test
     width = 0.36
     for i, cid in enumerate(names):
         label = t("trust_overall", lang) if cid == OVERALL else _short_class_name(cid, lang)
         ax.text(i, -0.08, st.text(label), ha="center", va="top", fontsize=7.8, color=L.INK,
                 transform=ax.get_xaxis_transform())  # fmt: skip
-        if cid not in cov.index or cov.loc[cid, "cases"] == 0:
-            ax.text(i, 0.5, t("trust_no_cases", lang), ha="center", va="center", fontsize=7.5,
-                    color=L.MUTED)  # fmt: skip
+        n = int(cov.loc[cid, "cases"]) if cid in cov.index else 0
+        if n < GOAL_MIN_CASES:  # a bar of a handful of cases would look like evidence
+            text = t("trust_no_cases", lang) + (t("trust_cases_few", lang, n=n) if n else "")
+            ax.text(i, 0.5, text, ha="center", va="center", fontsize=7.5, color=L.MUTED)
             continue
         r = cov.loc[cid]
         for j, key in enumerate(("cover50", "cover90")):
@@ -117,9 +125,8 @@ def _coverage(ax: Any, bt: Backtest, st: Style) -> None:
             ax.errorbar(x, r[key], yerr=se, color=L.INK, lw=0.8, capsize=2, zorder=3)
             ax.text(x, min(r[key] + se, 1.0) + 0.015, L.pct(r[key]), ha="center",
                     va="bottom", fontsize=7.2, color=L.INK, zorder=4)  # fmt: skip
-        thin = r["cases"] < GOAL_MIN_CASES
         cases = t("trust_cases", lang, n=int(r["cases"]), u=int(r["units"]))
-        ax.text(i, -0.17, cases + (t("trust_too_few", lang) if thin else ""), ha="center",
+        ax.text(i, -0.17, cases, ha="center",
                 va="top", fontsize=7, color=L.MUTED,
                 transform=ax.get_xaxis_transform())  # fmt: skip
     ax.set_xlim(-0.6, len(names) - 0.4)
