@@ -54,6 +54,11 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "beta": ("a", "b"),
     "gamma": ("shape", "mean"),
 }
+# A scenario's assumption fixes a parameter in every draw. Where the prior is unbounded (or open
+# at 0) the value must lie within its 1e-9 and 1 - 1e-9 quantiles: beyond, the prior would give
+# it once in a billion draws, and values such as 1e308 overflow the model's exp() and products.
+ASSUMPTION_TAIL = 1e-9
+_OPEN = {d: (True, True) for d in ("normal", "lognormal", "gamma", "beta")}
 
 
 class Prior(BaseModel):
@@ -187,6 +192,23 @@ class Prior(BaseModel):
         """The support as ``[lo, hi]`` for messages."""
         lo, hi = self.support()
         return f"[{lo:g}, {hi:g}]"
+
+    def allowed_range(self) -> tuple[float, float]:
+        """Values a scenario may fix the parameter to: the support where it is closed, the
+        :data:`ASSUMPTION_TAIL` quantiles on an unbounded or open side."""
+        lo, hi = self.support()
+        open_lo, open_hi = _OPEN.get(self.dist, (False, False))
+        z = float(special.ndtri(ASSUMPTION_TAIL))
+        tails = self.from_normal(np.array([z, -z]))
+        return (float(tails[0]) if open_lo else lo, float(tails[1]) if open_hi else hi)
+
+    def allowed_text(self) -> str:
+        """The allowed range for messages, with how it was set."""
+        lo, hi = self.allowed_range()
+        how = "the prior's support"
+        if self.dist in _OPEN:
+            how = f"the prior's {ASSUMPTION_TAIL:g} to 1 - {ASSUMPTION_TAIL:g} quantiles"
+        return f"a finite number from {lo:.6g} to {hi:.6g} ({how}, {self.describe()})"
 
     def describe(self) -> str:
         """A short human-readable form, e.g. ``beta(a=13, b=7)``."""

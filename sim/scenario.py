@@ -26,16 +26,25 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, given
 from sim.levers import levers
 from sim.targets import targets
 from sim.validation import line_of, problems_from, read_toml, suggest
 
-MAX_DRAWS = 100_000_000
+# Bounds shared by the scenario file, the command line and saved results.
+MAX_DRAWS = 100_000_000  # 10^8: the engine streams chunks (memory bounded), but at ~10^4-10^5
+# draws/s a run beyond this takes hours; P(met) is then known to ±0.00005 — far past any use
+MIN_DRAWS = 100  # below, P(met) is noise (SE up to 0.05); `sim run` refuses unless --force
+WARN_DRAWS = 1_000  # below, P(met) is imprecise (SE up to 0.016): `sim run` warns
+SEED_LIMIT = 2**63  # seeds are 0 <= seed < 2^63: int64 in the saved results (NetCDF, JSON)
+MAX_DESCRIPTION_CHARS = 2_000  # a paragraph; the pack's cover shows three lines of it
+MAX_TITLE_CHARS = 80  # a chart title; the name also names a folder
+MAX_ENTRIES = 500  # keys in [levers], [readings] or [assumptions]; the catalogue has far fewer
+MAX_READING_CHARS = 80  # a reading name such as "annual_2025"
 
 
 class ScenarioFile(BaseModel):
@@ -43,15 +52,17 @@ class ScenarioFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=80)
-    title_zh: str | None = Field(default=None, min_length=1, max_length=80)
-    title_en: str | None = Field(default=None, min_length=1, max_length=80)
-    description: str = ""
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=MAX_TITLE_CHARS)
+    title_zh: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE_CHARS)
+    title_en: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE_CHARS)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
     draws: int = Field(default=20_000, ge=1, le=MAX_DRAWS)
-    seed: int = Field(default=20230305, ge=0, lt=2**63)
-    levers: dict[str, float] = {}
-    readings: dict[str, str] = {}
-    assumptions: dict[str, float] = {}
+    seed: int = Field(default=20230305, ge=0, lt=SEED_LIMIT)
+    levers: dict[str, float] = Field(default={}, max_length=MAX_ENTRIES)
+    readings: dict[str, Annotated[str, Field(max_length=MAX_READING_CHARS)]] = Field(
+        default={}, max_length=MAX_ENTRIES
+    )
+    assumptions: dict[str, float] = Field(default={}, max_length=MAX_ENTRIES)
 
 
 def _known_parameters() -> Mapping[str, Any]:
@@ -79,7 +90,8 @@ def semantic_problems(spec: ScenarioFile, lines: dict[str, int]) -> list[Problem
         elif not lever.min <= value <= lever.max:
             flag(
                 key,
-                f"{value:g} is out of range; expected {lever.min:g} to {lever.max:g} {lever.unit} "
+                f"{given(value)} is out of range; expected {lever.min:g} to {lever.max:g} "
+                f"{lever.unit} "
                 f"(status quo {lever.status_quo:g})",
             )
     known_targets = targets()
@@ -105,8 +117,8 @@ def semantic_problems(spec: ScenarioFile, lines: dict[str, int]) -> list[Problem
             flag(
                 key, "unknown parameter (see `sim parameters`)", suggest(param_id, known_parameters)
             )
-        elif not prior.support_contains(value):
-            flag(key, f"{value:g} is outside the parameter's support {prior.support_text()}")
+        elif not prior.allowed_range()[0] <= value <= prior.allowed_range()[1]:
+            flag(key, f"{given(value)} is out of range; expected {prior.allowed_text()}")
     return problems
 
 

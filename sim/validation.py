@@ -14,7 +14,15 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import InputFileError, Problem
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-.]+)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*="""
+)
+_PART = re.compile(r""""[^"]*"|'[^']*'|[^.]+""")
+
+
+def key_parts(dotted: str) -> list[str]:
+    """The parts of a dotted TOML key, quotes removed: ``a."b.c"`` -> ``["a", "b.c"]``."""
+    return [p.strip().strip("\"'") for p in _PART.findall(dotted) if p.strip()]
 
 
 def suggest(word: str, choices: Iterable[str]) -> str | None:
@@ -34,19 +42,18 @@ def key_lines(text: str) -> dict[str, int]:
     for number, raw in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(raw)
         if header:
-            table = [part.strip().strip("\"'") for part in header.group(1).split(".")]
+            table = key_parts(header.group(1))
             lines.setdefault(".".join(table), number)
             continue
         key = _KEY.match(raw)
         if key:
-            parts = [p.strip().strip("\"'") for p in key.group(1).split(".")]
-            lines.setdefault(".".join([*table, *parts]), number)
+            lines.setdefault(".".join([*table, *key_parts(key.group(1))]), number)
     return lines
 
 
 def line_of(lines: dict[str, int], key: str) -> int | None:
     """Line of ``key`` or of its nearest enclosing table."""
-    parts = key.split(".")
+    parts = key_parts(key)
     while parts:
         joined = ".".join(parts)
         if joined in lines:
@@ -55,16 +62,78 @@ def line_of(lines: dict[str, int], key: str) -> int | None:
     return None
 
 
-def read_toml(path: Path, error: type[InputFileError]) -> tuple[dict[str, Any], dict[str, int]]:
-    """Parse a TOML file; a missing file or bad syntax raises ``error`` naming the file."""
+# Limits on what an input file may hold: a hand-written scenario is a few kilobytes with tables
+# two levels deep, so anything far beyond is a wrong file (or a hostile one) and is refused
+# before it can exhaust memory, the parser's recursion or a later message.
+MAX_INPUT_BYTES = 1_000_000  # 1 MB: the largest catalogue file is 80 kB, a scenario ~2 kB
+MAX_TOML_DEPTH = 16  # nested tables/arrays; the catalogue needs 3, a scenario 2
+_BOMS = (
+    (b"\xef\xbb\xbf", "a UTF-8 byte-order mark; save it as UTF-8 without BOM"),
+    (b"\xff\xfe", "a UTF-16 byte-order mark (UTF-16 text); save it as UTF-8"),
+    (b"\xfe\xff", "a UTF-16 byte-order mark (UTF-16 text); save it as UTF-8"),
+)
+
+
+def _read_bytes(path: Path, error: type[InputFileError], limit: int) -> bytes:
+    """The file's bytes; a missing, special, unreadable or oversized file raises ``error``."""
+
+    def fail(message: str) -> InputFileError:
+        return error(str(path), [Problem("", message)])
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(str(path), [Problem("", "file not found")]) from None
+        if path.is_dir():
+            raise fail("is a directory, expected a .toml file")
+        if not path.exists():
+            raise fail("file not found")
+        if not path.is_file():  # a FIFO, a device (/dev/zero), a socket: never read
+            raise fail("is not a regular file (a device, pipe or socket); expected a .toml file")
+        if path.stat().st_size > limit:
+            raise fail(f"is {path.stat().st_size:,} bytes; expected at most {limit:,} bytes")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # the file may grow between stat and read
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise fail(f"is more than {limit:,} bytes; expected at most {limit:,} bytes")
+    return data
+
+
+def _decode(data: bytes, path: Path, error: type[InputFileError]) -> str:
+    """UTF-8 text; a byte-order mark or UTF-16 is named, not reported as bad syntax."""
+    for bom, what in _BOMS:
+        if data.startswith(bom):
+            raise error(str(path), [Problem("", f"the file starts with {what}", line=1)])
+    if len(data) >= 2 and (data[0] == 0 or data[1] == 0):
+        raise error(str(path), [Problem("", "looks like UTF-16 text (zero bytes between "
+                                            "characters); save it as UTF-8", line=1)])  # fmt: skip
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(str(path), [Problem("", f"not UTF-8 text ({exc.reason})")]) from None
-    except IsADirectoryError:
-        raise error(str(path), [Problem("", "is a directory, expected a .toml file")]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(str(path), [Problem("", f"not UTF-8 text ({exc.reason})", line=line)]) from None
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of parsed data: 0 for a scalar, 1 for a flat table or array."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
+def read_toml(
+    path: Path, error: type[InputFileError], max_bytes: int = MAX_INPUT_BYTES
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse a TOML file; a missing, special, oversized, mis-encoded or malformed file (or one
+    nested deeper than :data:`MAX_TOML_DEPTH`) raises ``error`` naming the file."""
+    text = _decode(_read_bytes(path, error, max_bytes), path, error)
+    too_deep = Problem("", f"nested more than {MAX_TOML_DEPTH} levels deep (tables or arrays); "
+                           "expected a flat file of keys and [tables]")  # fmt: skip
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -72,6 +141,10 @@ def read_toml(path: Path, error: type[InputFileError]) -> tuple[dict[str, Any], 
         match = re.search(r"at line (\d+)", msg)
         line = int(match.group(1)) if match else None
         raise error(str(path), [Problem("", f"malformed TOML: {msg}", line=line)]) from None
+    except RecursionError:
+        raise error(str(path), [too_deep]) from None
+    if depth(data) > MAX_TOML_DEPTH:
+        raise error(str(path), [too_deep])
     return data, key_lines(text)
 
 

@@ -64,7 +64,7 @@ def _scenario_block(
         fig.text(x, y - 0.075, sc.name, fontsize=8.5, color=L.MUTED, va="top")
     yy = y - 0.105
     if sc.description:
-        text = L.wrapped(st.text(sc.description), columns(width, 9, lang), max_lines=3)
+        text = L.user_text(L.wrapped(st.text(sc.description), columns(width, 9, lang), 3))
         fig.text(x, yy, text, fontsize=9, color=L.INK, va="top", linespacing=1.35)
         yy -= 0.03 * (text.count("\n") + 1) + 0.012
     fig.text(x, yy, t("lever_changes", lang), fontsize=9, fontweight="bold", color=L.INK, va="top")

@@ -163,10 +163,16 @@ def status_name(status: str, lang: Lang) -> str:
     return t(status, lang) if status in texts()["en"] else status
 
 
+def user_text(text: str) -> str:
+    """Text a user wrote (a title, a description), safe to draw: matplotlib reads ``$…$`` as
+    mathtext, so every ``$`` is escaped. Escape after wrapping, so no line ends in a lone ``\``."""
+    return text.replace("$", r"\$")
+
+
 def scenario_title(scenario: Scenario, lang: Lang) -> str:
-    """Display name of a scenario: its ``title_zh`` / ``title_en``, else its name."""
+    """Display name of a scenario: its ``title_zh`` / ``title_en``, else its name (drawable)."""
     title = scenario.title_zh if lang == "zh" else scenario.title_en
-    return title or scenario.name
+    return user_text(title or scenario.name)
 
 
 def lever_name(lever_id: str, name_zh: str, name_en: str, lang: Lang) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sim._version import __version__
 from sim.errors import SimError
@@ -33,16 +34,44 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+DEBUG = {"on": False}  # set by the global --debug option: show the traceback of internal errors
+
+
+def print_error(message: str, label: str = "error:") -> None:
+    """``label`` in bold red, then ``message`` as plain text (user text may hold [markup])."""
+    err.print(f"[bold red]{label}[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def print_plain(message: str, console: Console | None = None) -> None:
+    """A line holding user text (paths, names): never parsed as rich markup."""
+    (console or out).print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def reports_errors(func: F) -> F:
-    """Turn a SimError into a clear message on stderr and exit status 2, never a traceback."""
+    """One error path: a SimError (anything the user can cause) is a message on stderr and exit
+    status 2; an OSError naming a file (the disk, permissions) too; anything else is a bug in
+    sim: one line and exit status 1, the traceback only with ``sim --debug``."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except SimError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            print_error(str(exc))
             raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
+            raise
+        except OSError as exc:
+            if DEBUG["on"] or exc.filename is None:
+                raise
+            print_error(f"{exc.filename}: {exc.strerror or exc}")
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if DEBUG["on"]:
+                raise
+            print_error(f"internal error ({type(exc).__name__}: {str(exc)[:200]}); run with "
+                        "`sim --debug ...` for the traceback", label="error:")  # fmt: skip
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -58,8 +87,12 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an internal error.")
+    ] = False,
 ) -> None:
     """Monte Carlo simulator of Qidong's 2023–2025 innovation targets (启政办发〔2023〕10号)."""
+    DEBUG["on"] = debug
 
 
 def _print_json(rows: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ from sim.errors import SimError
 if TYPE_CHECKING:
     pass
 
-from sim.cli.app import _print_json, app, err, out, reports_errors
+from sim.cli.app import _print_json, app, out, print_error, print_plain, reports_errors
 
 
 @app.command("targets")
@@ -140,7 +140,8 @@ def validate_cmd(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
     """Check scenario files; print every problem with its file, line and key."""
-    from sim.scenario import load_scenario
+    from sim.errors import given
+    from sim.scenario import MIN_DRAWS, load_scenario
 
     failed = 0
     for path in files:
@@ -148,9 +149,12 @@ def validate_cmd(
             sc = load_scenario(path)
         except SimError as exc:
             failed += 1
-            err.print(f"[bold red]invalid:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            print_error(str(exc), label="invalid:")
         else:
-            changed = ", ".join(f"{k}={v:g}" for k, v in sc.changed_levers.items()) or "status quo"
-            out.print(f"ok: {path} — {sc.name}: {changed}", highlight=False, soft_wrap=True)
+            changed = ", ".join(f"{k}={given(v)}" for k, v in sc.changed_levers.items())
+            print_plain(f"ok: {path} — {sc.name}: {changed or 'status quo'}")
+            if sc.draws < MIN_DRAWS:
+                print_error(f"{path}: draws = {sc.draws} is below {MIN_DRAWS}; `sim run` will "
+                            "need --force (or --draws)", label="warning:")  # fmt: skip
     if failed:
         raise typer.Exit(2)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     pass
 
 from sim.cli.app import Lang, _fmt, app, out, reports_errors
+from sim.cli.bounds import SEED_MAX
 from sim.errors import SimError
 
 
@@ -20,7 +21,7 @@ from sim.errors import SimError
 @reports_errors
 def backcast_cmd(
     draws: Annotated[int, typer.Option(min=100, help="Draws.")] = 20_000,
-    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 20230305,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed.")] = 20230305,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Simulate 2021–2022 from the 2020 state and place each observation in its prediction.
@@ -82,7 +83,7 @@ def backcast_cmd(
 @reports_errors
 def backtest_cmd(
     draws: Annotated[int, typer.Option(min=100, max=100_000, help="Draws per forecast.")] = 2000,
-    seed: Annotated[int, typer.Option(min=0, help="Seed.")] = 20230305,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="Seed.")] = 20230305,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder (replaced whole).")] = Path(
         "results/backtest"
     ),
@@ -180,7 +181,9 @@ def _save_backtest(bt: Any, folder: Path, lang: str) -> Path:
 def crosscheck_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     draws: Annotated[int, typer.Option(min=50, max=8192, help="Draws (replications).")] = 2000,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=SEED_MAX, help="Seed (default: the scenario's).")
+    ] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes for the reference.")] = 1,
 ) -> None:
     """Compare the vectorized firm pipeline with the SimPy reference model on shared draws.

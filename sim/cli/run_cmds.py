@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +14,24 @@ from sim.errors import SimError
 if TYPE_CHECKING:
     from sim.results import Result
 
-from sim.cli.app import STATUS_STYLE, Lang, _fmt, app, err, out, reports_errors
+from sim.cli.app import (
+    STATUS_STYLE,
+    Lang,
+    _fmt,
+    app,
+    err,
+    out,
+    print_error,
+    print_plain,
+    reports_errors,
+)
+from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, time_estimate
+from sim.scenario import MAX_DRAWS
+
+# A comparison pack's folder is named after its scenarios; names are up to 80 characters, so
+# three of them exceed the 255-byte limit of a file name. Beyond this length the folder name
+# keeps the start of each name and adds a hash of the full list, which stays unique.
+MAX_FOLDER_NAME = 120
 
 
 def print_attainment(result: Result) -> None:
@@ -96,10 +114,17 @@ def run_cmd(
         typer.Argument(help="Scenario files (TOML); several run on shared draws and are compared."),
     ],
     draws: Annotated[
-        int | None, typer.Option(min=1, help="Draws (default: the scenario's).")
+        int | None,
+        typer.Option(min=1, max=MAX_DRAWS, help="Draws (default: the scenario's; 100 to 10^8)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
-    jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=SEED_MAX, help="Seed (default: the scenario's; 0 to 2^63-1)."),
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes (at most one a core).")] = 1,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run with fewer than 100 draws (a smoke test).")
+    ] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Results folder.")] = Path("results"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No tables.")] = False,
     charts: Annotated[
@@ -118,6 +143,15 @@ def run_cmd(
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SimError(f"scenario names must differ (they name result folders): {names}")
+    where = "--draws" if draws is not None else f"{scenarios[0]}: draws"
+    total = draws or loaded[0].draws
+    jobs, notes = cap_jobs(jobs)
+    notes += check_draws(total, force, where)
+    for note in notes:
+        print_error(note, label="warning:")
+    estimate = time_estimate(total, len(loaded), jobs)
+    if estimate:
+        print_plain(estimate, err)
     results = _run_with_progress(loaded, draws, seed, jobs)
     folders = []
     for result in results:
@@ -126,13 +160,23 @@ def run_cmd(
         if not quiet:
             print_attainment(result)
         rate = result.manifest["timings_seconds"]["draws_per_second"]
-        out.print(f"saved {folder}/ ({rate:,.0f} draws/s)", highlight=False)
+        print_plain(f"saved {folder}/ ({rate:,.0f} draws/s)")
     if charts:
         packs = [([r], f / "charts") for r, f in zip(results, folders, strict=True)]
         if len(results) > 1:
-            packs.append((results, out_dir / ("compare_" + "_vs_".join(names))))
+            packs.append((results, out_dir / comparison_folder(names)))
         for group, folder in packs:
             _draw(group, folder, lang.value)
+
+
+def comparison_folder(names: list[str]) -> str:
+    """``compare_<a>_vs_<b>...``; a long one is shortened and made unique by a hash."""
+    full = "compare_" + "_vs_".join(names)
+    if len(full) <= MAX_FOLDER_NAME:
+        return full
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:10]
+    short = "_vs_".join(n[:16] for n in names[:4]) + ("_etc" if len(names) > 4 else "")
+    return f"compare_{short}_{digest}"
 
 
 def _run_with_progress(
@@ -172,18 +216,15 @@ def _draw(
     try:
         report = build_pack(results, folder, lang=lang, pdf_name=pdf_name, png=png)
     except Exception as exc:  # the tables are already saved: say so and fail the command
-        err.print(
-            f"[bold red]error:[/] the chart pack failed ({type(exc).__name__}: {exc}); "
-            "the result tables are saved and intact",
-            soft_wrap=True,
+        print_error(
+            f"the chart pack failed ({type(exc).__name__}: {exc}); "
+            "the result tables are saved and intact"
         )
         raise typer.Exit(1) from exc
     note = "" if report.lang == lang else f" (in {report.lang}: no CJK font found)"
-    out.print(
+    print_plain(
         f"chart pack: {report.pdf} ({report.pages} pages, {len(report.pngs)} PNG, "
-        f"{report.seconds:.1f} s){note}",
-        highlight=False,
-        soft_wrap=True,
+        f"{report.seconds:.1f} s){note}"
     )
 
 
@@ -208,4 +249,4 @@ def report_cmd(
         _draw(results, folders[0] / "charts", lang.value)
     else:
         names = [r.scenario.name for r in results]
-        _draw(results, folders[0].parent / ("compare_" + "_vs_".join(names)), lang.value)
+        _draw(results, folders[0].parent / comparison_folder(names), lang.value)
