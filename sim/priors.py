@@ -54,11 +54,10 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "beta": ("a", "b"),
     "gamma": ("shape", "mean"),
 }
-# A scenario's assumption fixes a parameter in every draw. Where the prior is unbounded (or open
-# at 0) the value must lie within its 1e-9 and 1 - 1e-9 quantiles: beyond, the prior would give
-# it once in a billion draws, and values such as 1e308 overflow the model's exp() and products.
+# A scenario's assumption fixes a parameter in every draw. Within the prior's support, and where
+# the support is unbounded within its 1e-9 and 1 - 1e-9 quantiles: beyond, the prior would give
+# the value once in a billion draws, and values such as 1e308 overflow the model's exp().
 ASSUMPTION_TAIL = 1e-9
-_OPEN = {d: (True, True) for d in ("normal", "lognormal", "gamma", "beta")}
 
 
 class Prior(BaseModel):
@@ -195,18 +194,20 @@ class Prior(BaseModel):
 
     def allowed_range(self) -> tuple[float, float]:
         """Values a scenario may fix the parameter to: the support where it is closed, the
-        :data:`ASSUMPTION_TAIL` quantiles on an unbounded or open side."""
+        :data:`ASSUMPTION_TAIL` quantiles on an unbounded side."""
         lo, hi = self.support()
-        open_lo, open_hi = _OPEN.get(self.dist, (False, False))
         z = float(special.ndtri(ASSUMPTION_TAIL))
         tails = self.from_normal(np.array([z, -z]))
-        return (float(tails[0]) if open_lo else lo, float(tails[1]) if open_hi else hi)
+        return (lo if math.isfinite(lo) else float(tails[0]),
+                hi if math.isfinite(hi) else float(tails[1]))  # fmt: skip
 
     def allowed_text(self) -> str:
         """The allowed range for messages, with how it was set."""
         lo, hi = self.allowed_range()
         how = "the prior's support"
-        if self.dist in _OPEN:
+        if self.dist in ("normal", "lognormal", "gamma"):
+            how = f"the prior's support, cut at its 1 - {ASSUMPTION_TAIL:g} quantile"
+        if self.dist == "normal":
             how = f"the prior's {ASSUMPTION_TAIL:g} to 1 - {ASSUMPTION_TAIL:g} quantiles"
         return f"a finite number from {lo:.6g} to {hi:.6g} ({how}, {self.describe()})"
 

@@ -100,8 +100,9 @@ def _read_bytes(path: Path, error: type[InputFileError], limit: int) -> bytes:
 
 def _decode(data: bytes, path: Path, error: type[InputFileError]) -> str:
     """UTF-8 text; a byte-order mark or UTF-16 is named, not reported as bad syntax."""
+    zeros = data.count(0) >= len(data) // 4  # UTF-16 of ASCII keys: every other byte is 0
     for bom, what in _BOMS:
-        if data.startswith(bom):
+        if data.startswith(bom) and (zeros or bom == _BOMS[0][0]):
             raise error(str(path), [Problem("", f"the file starts with {what}", line=1)])
     if len(data) >= 2 and (data[0] == 0 or data[1] == 0):
         raise error(str(path), [Problem("", "looks like UTF-16 text (zero bytes between "

@@ -165,7 +165,8 @@ def status_name(status: str, lang: Lang) -> str:
 
 def user_text(text: str) -> str:
     """Text a user wrote (a title, a description), safe to draw: matplotlib reads ``$…$`` as
-    mathtext, so every ``$`` is escaped. Escape after wrapping, so no line ends in a lone ``\``."""
+    mathtext, so every ``$`` is escaped.
+    Escape after wrapping, so a line break never splits an escape."""
     return text.replace("$", r"\$")
 
 

@@ -7,9 +7,10 @@ command line accept the same values and a saved result can always be reopened.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sim.errors import SimError
-from sim.scenario import MAX_DRAWS, MIN_DRAWS, SEED_LIMIT, WARN_DRAWS
+from sim.scenario import MAX_DRAWS, MIN_DRAWS, SEED_LIMIT, WARN_DRAWS, Scenario, load_scenario
 
 # Draws a second of one worker on the reference machine (2 cores, status quo, measured with
 # `sim run scenarios/baseline.toml --draws 200000 -q --no-charts`): the basis of the time
@@ -58,3 +59,12 @@ def time_estimate(draws: int, scenarios: int, jobs: int) -> str | None:
         f"{draws:,} draws × {scenarios} scenario(s) with {jobs} job(s): ≈ {when} on this machine "
         f"(at ~{DRAWS_PER_SECOND:,} draws/s per job); Ctrl-C stops it"
     )
+
+
+def load_runnable(path: Path) -> Scenario:
+    """A scenario file validated and probed: what `sim validate` accepts, `sim run` can run."""
+    from sim.checks.probe import check_computable
+
+    scenario = load_scenario(path)
+    check_computable(scenario)
+    return scenario

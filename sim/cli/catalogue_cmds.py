@@ -140,13 +140,14 @@ def validate_cmd(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
     """Check scenario files; print every problem with its file, line and key."""
+    from sim.cli.bounds import load_runnable
     from sim.errors import given
-    from sim.scenario import MIN_DRAWS, load_scenario
+    from sim.scenario import MIN_DRAWS
 
     failed = 0
     for path in files:
         try:
-            sc = load_scenario(path)
+            sc = load_runnable(path)
         except SimError as exc:
             failed += 1
             print_error(str(exc), label="invalid:")

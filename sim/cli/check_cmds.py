@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     pass
 
 from sim.cli.app import Lang, _fmt, app, out, reports_errors
-from sim.cli.bounds import SEED_MAX
+from sim.cli.bounds import SEED_MAX, load_runnable
 from sim.errors import SimError
 
 
@@ -191,9 +191,8 @@ def crosscheck_cmd(
     Exits with status 1 when any series disagrees beyond the stated tolerance.
     """
     from sim.checks.crosscheck import crosscheck, format_report
-    from sim.scenario import load_scenario
 
-    sc = load_scenario(scenario)
+    sc = load_runnable(scenario)
     report = crosscheck(sc, draws, sc.seed if seed is None else seed, jobs=jobs)
     out.print(format_report(report), highlight=False, soft_wrap=True)
     if not report.passed:
@@ -216,9 +215,8 @@ def reference_cmd(
     """
     from sim.analysis.outside_view import outside_view
     from sim.runner import run
-    from sim.scenario import load_scenario
 
-    result = None if scenario is None else run(load_scenario(scenario), draws=draws)
+    result = None if scenario is None else run(load_runnable(scenario), draws=draws)
     df = outside_view(result, horizon)
     table = Table(title=f"{horizon}-year changes: reference class against the model")
     for col in ("indicator (scale)", "units", "unit-yrs", "cases", "peers 5/50/95 %",

@@ -25,7 +25,7 @@ from sim.cli.app import (
     print_plain,
     reports_errors,
 )
-from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, time_estimate
+from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, load_runnable, time_estimate
 from sim.scenario import MAX_DRAWS
 
 # A comparison pack's folder is named after its scenarios; names are up to 80 characters, so
@@ -137,9 +137,7 @@ def run_cmd(
     Several scenarios run on shared draws: each gets its own folder and pack, and a comparison
     pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
     """
-    from sim.scenario import load_scenario
-
-    loaded = [load_scenario(p) for p in scenarios]
+    loaded = [load_runnable(p) for p in scenarios]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SimError(f"scenario names must differ (they name result folders): {names}")
