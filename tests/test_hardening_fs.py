@@ -350,7 +350,7 @@ def test_the_name_clash_in_a_subprocess(tmp_path) -> None:
     (tmp_path / "scenarios" / "mine.toml").write_text("precious", encoding="utf-8")
     (tmp_path / "s.toml").write_text('name = "scenarios"\n', encoding="utf-8")
     proc = _sim("run", "s.toml", "--out", ".", cwd=tmp_path)
-    stdout, stderr = proc.communicate(timeout=120)
+    _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 2
     assert "scenarios exists and is not a sim result" in stderr and "Traceback" not in stderr
     assert _listing(tmp_path / "scenarios") == {"mine.toml": b"precious"}
@@ -383,12 +383,14 @@ def _scenario_name(folder: Path) -> None:
     _edit_manifest(folder, lambda d: {**d, "scenario": {**d["scenario"], "name": "../bad name"}})
 
 
+TRAJECTORY_HEAD = "indicator,year,mean,q05,q10,q25,q50,q75,q90,q95\n"
 CORRUPTIONS = {
     "manifest is []": ("manifest.json", lambda f: (f / "manifest.json").write_text("[]"),
                        "should be a JSON object"),
     "manifest is garbage": ("manifest.json", lambda f: (f / "manifest.json").write_text("{oops"),
                             "unreadable manifest"),
-    "manifest without scenario": ("manifest.json", lambda f: _edit_manifest(f, _without("scenario")),
+    "manifest without scenario": ("manifest.json",
+                                  lambda f: _edit_manifest(f, _without("scenario")),
                                   "no 'scenario'"),
     "manifest draws as text": ("manifest.json",
                                lambda f: _edit_manifest(f, lambda d: {**d, "draws": "many"}),
@@ -407,8 +409,8 @@ CORRUPTIONS = {
     "attainment header only": ("attainment.csv", lambda f: (f / "attainment.csv").write_text(
         (f / "attainment.csv").read_text(encoding="utf-8-sig").splitlines()[0]), "no rows"),
     "trajectories text in numbers": ("trajectories.csv", lambda f: (f / "trajectories.csv")
-                                     .write_text("indicator,year,mean,q05,q10,q25,q50,q75,q90,q95\n"
-                                                 "gdp,soon,1,1,1,1,1,1,1,1\n"), "should hold numbers"),
+                                     .write_text(TRAJECTORY_HEAD + "gdp,soon,1,1,1,1,1,1,1,1\n"),
+                                     "should hold numbers"),
     "joint missing": ("joint.csv is missing", lambda f: (f / "joint.csv").unlink(), ""),
     "sample missing": ("sample.nc is missing", lambda f: (f / "sample.nc").unlink(), ""),
     "sample truncated": ("sample.nc", lambda f: _truncate(f / "sample.nc"),
