@@ -288,9 +288,10 @@ def _alive(pid: int) -> bool:
 
 
 def _start_with_workers(out: Path) -> tuple[subprocess.Popen, list[int]]:
-    """A long `sim run --jobs 2`, once both its workers have started."""
+    """A long `sim run --jobs 2` in its own process group, once both its workers started."""
     proc = _sim("run", str(ROOT / "scenarios" / "baseline.toml"), "--draws", LONG_DRAWS,
-                "--jobs", "2", "--out", str(out), "--no-charts", "-q")  # fmt: skip
+                "--jobs", "2", "--out", str(out), "--no-charts", "-q",
+                start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + PATIENCE
     while len(workers := _children(proc.pid)) < 2:
         assert time.monotonic() < deadline and proc.poll() is None, "no workers started"
@@ -319,7 +320,7 @@ def test_workers_die_with_a_killed_parent(tmp_path) -> None:
 def test_ctrl_c_with_two_jobs_returns_at_once(tmp_path) -> None:
     proc, workers = _start_with_workers(tmp_path)
     start = time.monotonic()
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C: the whole foreground group
     _, stderr = proc.communicate(timeout=PATIENCE)
     elapsed = time.monotonic() - start
     assert proc.returncode == 130, stderr
