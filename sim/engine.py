@@ -17,6 +17,11 @@ the engine can count, per draw, where two scenarios differ (paired differences).
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -225,7 +230,7 @@ def run_plan(
               for b in _blocks(rest, jobs)]  # fmt: skip
     own_pool = None
     if executor is None and jobs > 1 and blocks:
-        own_pool = executor = ProcessPoolExecutor(max_workers=jobs)
+        own_pool = executor = worker_pool(jobs)
     try:
         results = executor.map(_run_block, blocks) if executor else map(_run_block, blocks)
         for block, block_accs in zip(blocks, results, strict=True):
@@ -234,9 +239,65 @@ def run_plan(
             done += sum(n for _, n in block.chunks)
             if on_progress:
                 on_progress(done, plan.draws)
+    except BaseException:  # Ctrl-C or a failed block: stop the workers now, don't wait for them
+        if own_pool is not None:
+            stop_pool(own_pool)
+            own_pool = None
+        raise
     finally:
         if own_pool is not None:
             own_pool.shutdown()
     for acc in accs:
         acc.seconds = time.perf_counter() - t0
     return accs
+
+
+# ---------------------------------------------------------------------- worker processes
+
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal a process gets when its parent dies
+# How often a worker's watchdog checks that its parent is alive: the longest an orphan lives
+# where prctl is missing, short enough that none outlives a killed run noticeably.
+WATCHDOG_SECONDS = 0.5
+
+
+def worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process (SIGKILL included) and leave Ctrl-C
+    to it."""
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: ignore Ctrl-C (the parent stops the pool), die with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    threading.Thread(target=_watchdog, args=(parent,), name="sim-watchdog", daemon=True).start()
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent exits; False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watchdog(parent: int) -> None:
+    """Exit when the parent is gone (an orphan is re-parented, so its parent pid changes)."""
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool at once: cancel what has not started, terminate the running workers."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=1)

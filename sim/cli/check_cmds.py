@@ -173,7 +173,10 @@ def _save_backtest(bt: Any, folder: Path, lang: str) -> Path:
         with styled(lang) as st:
             pit_figure(bt, st.lang).savefig(tmp / "backtest_pit.png", dpi=150)
 
-    return write_atomically(folder, write)
+    def is_backtest(path: Path) -> bool:
+        return all(p.name in BACKTEST_FILES for p in path.iterdir())
+
+    return write_atomically(folder, write, owned=is_backtest, kind="an earlier backtest's folder")
 
 
 @app.command("crosscheck")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -150,6 +152,37 @@ def run_cmd(
     estimate = time_estimate(total, len(loaded), jobs)
     if estimate:
         print_plain(estimate, err)
+    with _interruptible(), _output_folders([out_dir / n for n in names]):
+        _run_and_save(loaded, draws, seed, jobs, out_dir, quiet, charts, lang.value)
+
+
+@contextmanager
+def _output_folders(folders: list[Path]) -> Iterator[None]:
+    """Lock every output folder before the run, refusing one that is in use or not a sim
+    result (so a clash costs no simulation time); held until the packs are drawn."""
+    from sim.results.store import prepared
+
+    with ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(prepared(folder))
+        yield
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C: one line and exit status 130 (the worker pool is already stopped)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        raise typer.Exit(130) from None
+
+
+def _run_and_save(
+    loaded: list[Any], draws: int | None, seed: int | None, jobs: int, out_dir: Path,
+    quiet: bool, charts: bool, lang: str,
+) -> None:  # fmt: skip
+    names = [s.name for s in loaded]
     results = _run_with_progress(loaded, draws, seed, jobs)
     folders = []
     for result in results:
@@ -164,7 +197,7 @@ def run_cmd(
         if len(results) > 1:
             packs.append((results, out_dir / comparison_folder(names)))
         for group, folder in packs:
-            _draw(group, folder, lang.value)
+            _draw(group, folder, lang)
 
 
 def comparison_folder(names: list[str]) -> str:
@@ -206,7 +239,12 @@ def _run_with_progress(
 
 
 def _draw(
-    results: list[Any], folder: Path, lang: str, pdf_name: str | None = None, png: bool = True
+    results: list[Any],
+    folder: Path,
+    lang: str,
+    pdf_name: str | None = None,
+    png: bool = True,
+    saved_now: bool = True,
 ) -> None:
     """Draw a chart pack; a failure is reported but never removes the saved tables."""
     from sim.charts.pack import build_pack
@@ -214,10 +252,8 @@ def _draw(
     try:
         report = build_pack(results, folder, lang=lang, pdf_name=pdf_name, png=png)
     except Exception as exc:  # the tables are already saved: say so and fail the command
-        print_error(
-            f"the chart pack failed ({type(exc).__name__}: {exc}); "
-            "the result tables are saved and intact"
-        )
+        kept = "the result tables are saved and intact" if saved_now else "the result is unchanged"
+        print_error(f"the chart pack failed ({type(exc).__name__}: {exc}); {kept}")
         raise typer.Exit(1) from exc
     note = "" if report.lang == lang else f" (in {report.lang}: no CJK font found)"
     print_plain(
@@ -242,9 +278,9 @@ def report_cmd(
     if out_file is not None:
         if out_file.suffix.lower() != ".pdf":
             raise SimError(f"--out: {out_file} should be a .pdf file")
-        _draw(results, out_file.parent, lang.value, pdf_name=out_file.name, png=False)
+        _draw(results, out_file.parent, lang.value, out_file.name, png=False, saved_now=False)
     elif len(results) == 1:
-        _draw(results, folders[0] / "charts", lang.value)
+        _draw(results, folders[0] / "charts", lang.value, saved_now=False)
     else:
         names = [r.scenario.name for r in results]
-        _draw(results, folders[0].parent / comparison_folder(names), lang.value)
+        _draw(results, folders[0].parent / comparison_folder(names), lang.value, saved_now=False)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from sim.errors import ResultError
+from sim.errors import ResultError, ScenarioError
 from sim.results import store
 from sim.results.stats import STATUS_ORDER
 from sim.scenario import Scenario, from_dict
@@ -194,11 +194,15 @@ def load_result(directory: str | Path) -> Result:
     """Read a saved result back (raises ResultError with a clear message if it can't)."""
     stored = store.read_folder(directory)
     manifest = stored.manifest
+    where = stored.folder / store.MANIFEST
+    source = manifest.get("scenario_source")
     try:
-        source = manifest.get("scenario_source", str(stored.folder))
-        scenario = from_dict(manifest["scenario"], source=source)
-    except KeyError:
-        raise ResultError(f"{stored.folder}: the manifest has no scenario") from None
+        scenario = from_dict(manifest["scenario"], source=str(source or where))
+    except ScenarioError as exc:  # the copy in the manifest is at fault, not the original file
+        lines = "\n  ".join(p.render(f"{where}: scenario") for p in exc.problems)
+        raise ResultError(
+            f"{where}: the scenario stored in the manifest is invalid\n  {lines}"
+        ) from None
     t = stored.tables
     return Result(
         scenario=scenario,

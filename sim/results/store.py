@@ -1,29 +1,36 @@
 """Saving and reading result folders: every table as CSV (with BOM) and XLSX, the trajectory
-sample as NetCDF, and a manifest — written atomically.
+sample as NetCDF, and a manifest — written atomically, read back only after checking.
 
 A result is written to a temporary folder beside its destination, which replaces the old
-folder only when complete, so an interrupted run never leaves a half-written result and never
-damages an earlier one. Reading gives back the raw pieces; :func:`sim.results.load_result`
-turns them into a :class:`~sim.results.container.Result`.
+folder only when complete, under a lock per folder, and only if the old folder is a sim result
+(:mod:`sim.results.folders`): an interrupted run, a full disk or a concurrent run never leaves
+a half-written result and never damages an earlier one or a folder that is not a result.
+Reading checks the manifest, the tables and the sample (:mod:`sim.results.schema`) and gives
+back the raw pieces; :func:`sim.results.load_result` turns them into a
+:class:`~sim.results.container.Result`.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim._version import __version__
 from sim.errors import ResultError
+from sim.results import schema
+from sim.results.folders import OutputError, is_sim_result, prepared, write_atomically
+from sim.results.schema import FORMAT_VERSION
 
-FORMAT_VERSION = 1
+__all__ = [
+    "FORMAT_VERSION", "MANIFEST", "OutputError", "Stored", "is_sim_result", "prepared",
+    "read_folder", "write_atomically", "write_folder",
+]  # fmt: skip
+
 MANIFEST = "manifest.json"
 SAMPLE_FILE = "sample.nc"
 WORKBOOK = "results.xlsx"
@@ -31,34 +38,6 @@ REQUIRED_TABLES = (
     "attainment", "joint", "groups", "cofailure", "n_met", "trajectories", "distributions",
 )  # fmt: skip
 OPTIONAL_TABLES = ("comparison",)
-
-
-def write_atomically(final: Path, write: Callable[[Path], None]) -> Path:
-    """Run ``write(folder)`` on a fresh temporary folder, then put it at ``final``.
-
-    An existing ``final`` is removed only once the new folder is complete and in place; on
-    any failure the temporary folder is removed and ``final`` is left as it was.
-    """
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-    try:
-        write(tmp)
-        _replace_dir(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
-
-
-def _replace_dir(new: Path, final: Path) -> None:
-    """Put ``new`` at ``final``; an existing ``final`` is removed only once ``new`` is in place."""
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        final.rename(old)
-        new.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        new.rename(final)
 
 
 def write_folder(
@@ -70,7 +49,9 @@ def write_folder(
     with pd.ExcelWriter(folder / WORKBOOK, engine="openpyxl") as xlsx:
         for name, df in tables.items():
             df.to_excel(xlsx, sheet_name=name, index=False)
-    sample.to_netcdf(folder / SAMPLE_FILE, engine="h5netcdf")
+    # Encoded in memory, then written as plain bytes: a full disk is then an ordinary OSError
+    # here, never a failure inside the HDF5 library.
+    (folder / SAMPLE_FILE).write_bytes(bytes(sample.to_netcdf(engine="h5netcdf")))
     files = [*sorted(p.name for p in folder.iterdir()), MANIFEST]
     (folder / MANIFEST).write_text(
         json.dumps({**manifest, "files": files}, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -88,37 +69,40 @@ class Stored:
 
 
 def read_folder(directory: str | Path) -> Stored:
-    """Read a result folder (raises :class:`ResultError` with a clear message if it can't)."""
+    """Read a result folder, checking every piece (raises :class:`ResultError` naming the file
+    and what is wrong with it)."""
     folder = Path(directory)
     manifest_path = folder / MANIFEST
     if not folder.is_dir():
         raise ResultError(f"{folder}: no such result folder")
-    if not manifest_path.exists():
+    if not manifest_path.is_file():
         raise ResultError(f"{folder}: not a sim result (no manifest.json); run `sim run` first")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ResultError(f"{manifest_path}: unreadable manifest ({exc})") from None
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ResultError(
-            f"{folder}: written in result format {version!r} by sim "
-            f"{manifest.get('sim_version', '?')}; this sim {__version__} reads format "
-            f"{FORMAT_VERSION}. Re-run the scenario."
-        )
+    manifest = schema.read_manifest(manifest_path)
     tables = {name: _table(folder, name) for name in REQUIRED_TABLES}
     for name in OPTIONAL_TABLES:
         if (folder / f"{name}.csv").exists():
             tables[name] = _table(folder, name)
-    import xarray as xr
-
-    with xr.open_dataset(folder / SAMPLE_FILE, engine="h5netcdf") as ds:
-        sample = ds.load()
+    schema.check_tables(folder, manifest, tables)
+    sample = _sample(folder / SAMPLE_FILE)
+    schema.check_sample(folder / SAMPLE_FILE, sample, manifest)
     return Stored(folder, manifest, tables, sample)
 
 
 def _table(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / f"{name}.csv"
-    if not path.exists():
-        raise ResultError(f"{folder}: incomplete result, {path.name} is missing")
-    return pd.read_csv(path, encoding="utf-8-sig")
+    return schema.read_table(folder / f"{name}.csv", name)
+
+
+def _sample(path: Path) -> Any:
+    """The trajectory sample, read whole into memory (so no file handle stays open)."""
+    import xarray as xr
+
+    if not path.is_file():
+        raise ResultError(f"{path.parent}: incomplete result, {path.name} is missing")
+    try:
+        data = path.read_bytes()
+        with xr.open_dataset(io.BytesIO(data), engine="h5netcdf") as ds:
+            return ds.load()
+    except Exception as exc:  # h5py and xarray raise many types for a damaged file
+        raise ResultError(
+            f"{path}: cannot be read as NetCDF ({type(exc).__name__}); the result is damaged"
+        ) from None

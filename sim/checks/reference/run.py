@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ import numpy as np
 from sim.checks.reference.inputs import Inputs, replication_inputs
 from sim.checks.reference.pipeline import simulate_replication
 from sim.checks.reference.rules import SERIES
+from sim.engine import stop_pool, worker_pool
 from sim.rng import stable_hash
 from sim.scenario import Scenario
 
@@ -74,11 +74,16 @@ def run_reference(
     indexed = list(enumerate(inputs))
     if jobs > 1:
         blocks = [list(b) for b in np.array_split(np.arange(draws), jobs * 4) if len(b)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = worker_pool(jobs)  # workers die with this process; Ctrl-C stops them at once
+        try:
             futures = [
                 pool.submit(_run_block, [indexed[i] for i in b], seed, years) for b in blocks
             ]
             rows = [row for f in futures for row in f.result()]
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown()
     else:
         rows = _run_block(indexed, seed, years)
     series = {name: np.stack([row[name] for row in rows]) for name in SERIES}
