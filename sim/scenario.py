@@ -17,20 +17,31 @@ A scenario is a TOML file::
 
     [assumptions]                      # parameter_id = value, fixes an uncertain parameter
     "firms.renewal_pass_rate" = 0.8
+
+    [[actuals]]                        # figures published since the policy date (issue 13)
+    indicator = "hightech_enterprises"
+    period = "2023"                    # a year, or a year-to-date span such as "2024-01..05"
+    value = 420
+    status = "reported"                # or "preliminary" (carries measurement error)
+    source = "statistics bulletin 2023, p. 4"
+    definition_changed = false         # optional: the figure's definition changed
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import Problem, ScenarioError, given
+from sim.catalogue import indicators
+from sim.catalogue.actuals import Period, parse_period, value_problem, year_to_date_problem
+from sim.errors import Problem, ScenarioError, SimError, given
 from sim.levers import levers
 from sim.targets import targets
 from sim.validation import line_of, problems_from, read_toml, suggest
@@ -45,6 +56,42 @@ MAX_DESCRIPTION_CHARS = 2_000  # a paragraph; the pack's cover shows three lines
 MAX_TITLE_CHARS = 80  # a chart title; the name also names a folder
 MAX_ENTRIES = 500  # keys in [levers], [readings] or [assumptions]; the catalogue has far fewer
 MAX_READING_CHARS = 80  # a reading name such as "annual_2025"
+MAX_ACTUALS = 500  # [[actuals]] entries: 35 indicators × (3 years + 6 year-to-date spans a year
+# at bimonthly meetings) is about 300 at most
+MAX_SOURCE_CHARS = 200  # "statistics bulletin 2023, p. 4"; a URL fits
+MAX_INDICATOR_CHARS = 80  # an indicator id
+MAX_PERIOD_CHARS = 12  # "2024-01..05"
+
+
+class ActualEntry(BaseModel):
+    """One ``[[actuals]]`` entry: a published figure of an indicator for a period."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    indicator: str = Field(max_length=MAX_INDICATOR_CHARS)
+    period: str = Field(max_length=MAX_PERIOD_CHARS)
+    value: float = Field(allow_inf_nan=False)
+    status: Literal["reported", "preliminary"]
+    source: str = Field(min_length=1, max_length=MAX_SOURCE_CHARS)
+    definition_changed: bool = False
+
+
+@dataclass(frozen=True)
+class Actual:
+    """A validated actual: an indicator's published figure for a full year or year to date."""
+
+    indicator: str
+    period: Period
+    value: float
+    status: Literal["reported", "preliminary"]
+    source: str
+    definition_changed: bool = False
+
+    def spec(self) -> dict[str, Any]:
+        """As written in a scenario file."""
+        data = {"indicator": self.indicator, "period": str(self.period), "value": self.value,
+                "status": self.status, "source": self.source}  # fmt: skip
+        return data | ({"definition_changed": True} if self.definition_changed else {})
 
 
 class ScenarioFile(BaseModel):
@@ -63,6 +110,7 @@ class ScenarioFile(BaseModel):
         default={}, max_length=MAX_ENTRIES
     )
     assumptions: dict[str, float] = Field(default={}, max_length=MAX_ENTRIES)
+    actuals: list[ActualEntry] = Field(default=[], max_length=MAX_ACTUALS)
 
 
 def _known_parameters() -> Mapping[str, Any]:
@@ -122,6 +170,61 @@ def semantic_problems(spec: ScenarioFile, lines: dict[str, int]) -> list[Problem
     return problems
 
 
+def actual_key(index: int, name: str = "") -> str:
+    """The key of entry ``index`` (from 0) of [[actuals]] as shown to a user (from 1)."""
+    return f"actuals[{index + 1}]" + (f".{name}" if name else "")
+
+
+def _numbered(problems: list[Problem]) -> list[Problem]:
+    """Problems with pydantic's ``actuals.0.value`` keys shown as ``actuals[1].value``."""
+    out = []
+    for p in problems:
+        match = re.match(r"^actuals\.(\d+)(?:\.(.*))?$", p.key)
+        key = actual_key(int(match[1]), match[2] or "") if match else p.key
+        message = re.sub(r"\[actuals\.(\d+)\]", lambda m: actual_key(int(m[1])), p.message)
+        out.append(replace(p, key=key, message=message))
+    return out
+
+
+def actual_problems(
+    spec: ScenarioFile, lines: dict[str, int]
+) -> tuple[list[Actual], list[Problem]]:
+    """The [[actuals]] checked against the catalogue: known indicator, period inside the
+    simulated years, value in the indicator's range, no two for one indicator and period."""
+    actuals: list[Actual] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], int] = {}
+    known = indicators()
+    for i, entry in enumerate(spec.actuals):
+
+        def flag(name: str, message: str, suggestion: str | None = None) -> None:
+            line = line_of(lines, f"actuals.{i}.{name}")  # noqa: B023 - called in this iteration
+            problems.append(Problem(actual_key(i, name), message, line, suggestion))  # noqa: B023
+
+        before = len(problems)
+        period = parse_period(entry.period)
+        if entry.indicator not in known:
+            flag("indicator", "unknown indicator (see sim/catalogue/indicators.toml)",
+                 suggest(entry.indicator, known))  # fmt: skip
+        if isinstance(period, str):
+            flag("period", period)
+        elif entry.indicator in known:
+            if period.months is not None and (why := year_to_date_problem(entry.indicator)):
+                flag("period", why)
+            if (why := value_problem(entry.indicator, entry.value)) is not None:
+                flag("value", why)
+            first = seen.setdefault((entry.indicator, str(period)), i)
+            if first != i:
+                again = f"a second actual for {entry.indicator} {period} (the first is "
+                flag(
+                    "period", f"{again}{actual_key(first)}); expected one per indicator and period"
+                )
+        if len(problems) == before and isinstance(period, Period):
+            actuals.append(Actual(entry.indicator, period, entry.value, entry.status,
+                                  entry.source, entry.definition_changed))  # fmt: skip
+    return actuals, problems
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario: every lever set (status quo where the file is silent)."""
@@ -136,6 +239,7 @@ class Scenario:
     title_zh: str | None = None  # display names for the charts; None shows the name
     title_en: str | None = None
     source: str = "<code>"
+    actuals: tuple[Actual, ...] = ()  # published figures; a run refuses them until issue 13
 
     @property
     def changed_levers(self) -> dict[str, float]:
@@ -160,6 +264,8 @@ class Scenario:
             "levers": dict(self.changed_levers),
             "readings": dict(self.readings),
             "assumptions": dict(self.assumptions),
+            # only when given, so the spec and hash of a scenario without actuals are unchanged
+            **({"actuals": [a.spec() for a in self.actuals]} if self.actuals else {}),
         }
 
     def hash(self) -> str:
@@ -230,8 +336,9 @@ def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None =
     try:
         spec = ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(source, problems_from(exc, ScenarioFile, lines)) from None
-    problems = semantic_problems(spec, lines)
+        raise ScenarioError(source, _numbered(problems_from(exc, ScenarioFile, lines))) from None
+    actuals, problems = actual_problems(spec, lines)
+    problems = semantic_problems(spec, lines) + problems
     if problems:
         raise ScenarioError(source, problems)
     settings = {k: lv.status_quo for k, lv in levers().items()} | spec.levers
@@ -246,7 +353,20 @@ def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None =
         title_zh=spec.title_zh,
         title_en=spec.title_en,
         source=source,
+        actuals=tuple(actuals),
     )
+
+
+def refuse_actuals(scenario: Scenario) -> None:
+    """Until the update with actuals exists (issue 13), a scenario with actuals is not run as
+    if it had none: raise a one-line :class:`SimError`."""
+    if scenario.actuals:
+        where = scenario.source
+        raise SimError(
+            f"{where}: {len(scenario.actuals)} actuals given; updating probabilities with "
+            "actuals is not available yet (issue 13) — run `sim actuals "
+            f"{where}` to check them, or remove them to run the view on the policy date"
+        )
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -7,7 +7,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,14 +36,21 @@ def key_lines(text: str) -> dict[str, int]:
 
     No TOML parser exposes positions, so a line scanner maps ``[table]`` headers and
     ``key =`` lines; good enough to point a user at the right line of a hand-written file.
+    The keys of entry ``i`` (from 0) of an array of tables ``[[name]]`` are ``name.i.key``.
     """
     lines: dict[str, int] = {}
     table: list[str] = []
+    arrays: dict[str, int] = {}  # entries seen of each [[array of tables]]
     for number, raw in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(raw)
         if header:
             table = key_parts(header.group(1))
             lines.setdefault(".".join(table), number)
+            if raw.lstrip().startswith("[["):  # entry i of an array: keys "name.i.key"
+                index = arrays.get(".".join(table), 0)
+                arrays[".".join(table)] = index + 1
+                table = [*table, str(index)]
+                lines.setdefault(".".join(table), number)
             continue
         key = _KEY.match(raw)
         if key:
@@ -153,6 +160,10 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the sub-model reached by following ``loc`` (without its last item)."""
     current: Any = model
     for part in loc[:-1]:
+        if isinstance(part, int):  # an item of a list: its element type
+            args = get_args(current)
+            current = args[0] if args else None
+            continue
         fields = getattr(current, "model_fields", None)
         if fields is None or part not in fields:
             return []
