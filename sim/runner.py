@@ -11,7 +11,7 @@ from sim.engine import run_plan
 from sim.plan import plan_for
 from sim.results import Result
 from sim.results.build import add_comparison, build_result
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, refuse_actuals
 
 
 def _as_scenario(s: Scenario | str | Path) -> Scenario:
@@ -33,6 +33,8 @@ def run_many(
     result after the first has a ``comparison`` table against the first.
     """
     loaded = [_as_scenario(s) for s in scenarios]
+    for sc in loaded:
+        refuse_actuals(sc)  # until the update with actuals exists (issue 13)
     plan = plan_for(loaded, draws, seed)
     t0 = time.perf_counter()
     accs = run_plan(plan, jobs=jobs, executor=executor, on_progress=on_progress)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sim.errors import SimError
 
@@ -154,8 +155,47 @@ def validate_cmd(
         else:
             changed = ", ".join(f"{k}={given(v)}" for k, v in sc.changed_levers.items())
             print_plain(f"ok: {path} — {sc.name}: {changed or 'status quo'}")
+            if sc.actuals:
+                print_plain(
+                    f"  {len(sc.actuals)} actuals: see `sim actuals {path}`; "
+                    "`sim run` refuses them until the update exists (issue 13)"
+                )
             if sc.draws < MIN_DRAWS:
                 print_error(f"{path}: draws = {sc.draws} is below {MIN_DRAWS}; `sim run` will "
                             "need --force (or --draws)", label="warning:")  # fmt: skip
     if failed:
         raise typer.Exit(2)
+
+
+@app.command("actuals")
+@reports_errors
+def actuals_cmd(
+    file: Annotated[Path, typer.Argument(help="Scenario file with [[actuals]].")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List a scenario's actuals and the observation model each will be used with."""
+    from sim.catalogue import indicators
+    from sim.catalogue.actuals import observation_for
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(file)
+    rows = [(a, observation_for(a.indicator, a.period, a.status, a.definition_changed))
+            for a in sc.actuals]  # fmt: skip
+    if as_json:
+        _print_json([a.spec() | {"kind": a.period.kind, "observation": o.describe()}
+                     for a, o in rows])  # fmt: skip
+        return
+    if not rows:
+        print_plain(f"{file}: no actuals (the view on the policy date)")
+        return
+    table = Table(title=f"Actuals of {sc.name}: how each observes the model")
+    for col in ("indicator", "period", "value", "status", "observation model", "source"):
+        table.add_column(col, overflow="fold")
+    for a, o in rows:
+        unit = indicators()[a.indicator].unit
+        status = a.status + (", definition changed" if a.definition_changed else "")
+        table.add_row(*(Text(x) for x in (a.indicator, f"{a.period} ({a.period.kind})",
+                      f"{a.value:g} {unit}", status, o.describe(), a.source)))  # fmt: skip
+    out.print(table)
+    print_plain(f"{len(rows)} actuals; `sim run` refuses them until the update with actuals "
+                "exists (issue 13)")  # fmt: skip

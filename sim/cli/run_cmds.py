@@ -28,7 +28,7 @@ from sim.cli.app import (
     reports_errors,
 )
 from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, load_runnable, time_estimate
-from sim.scenario import MAX_DRAWS
+from sim.scenario import MAX_DRAWS, refuse_actuals
 
 # A comparison pack's folder is named after its scenarios; names are up to 80 characters, so
 # three of them exceed the 255-byte limit of a file name. Beyond this length the folder name
@@ -140,6 +140,8 @@ def run_cmd(
     pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
     """
     loaded = [load_runnable(p) for p in scenarios]
+    for sc in loaded:
+        refuse_actuals(sc)
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SimError(f"scenario names must differ (they name result folders): {names}")
