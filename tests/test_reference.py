@@ -119,6 +119,7 @@ def test_a_renewed_cohort_comes_up_again_three_years_later() -> None:
     assert all(r["hightech_enterprises"] == 50 for r in records.values())
 
 
+@pytest.mark.slow  # hundreds of SimPy replications; the exact hand checks stay fast
 def test_renewals_are_binomial_with_the_odds_scaled_by_the_lever() -> None:
     """ρ' = ρE/(1 − ρ + ρE) with ρ = 0.8, E = 2 (8/9), then π_r = 0.5: Binomial(500, 4/9)."""
     inp = inputs({"hightech_enterprises": 2.0}, renewal_apply=0.8, renewal_pass=0.5)
@@ -131,6 +132,7 @@ def test_renewals_are_binomial_with_the_odds_scaled_by_the_lever() -> None:
     assert np.array_equal(out["hightech_enterprises"][:, 1], renewed)
 
 
+@pytest.mark.slow  # hundreds of SimPy replications; the exact hand checks stay fast
 def test_exits_with_a_fixed_hazard() -> None:
     """h = 0.1 on 1,000 firms certified in 2022: 900, 810 and 729 expected survivors; the
     survivors of 2025 all renew (ρ = π_r = 1), so the 2025 stock is the survivors."""
@@ -181,6 +183,7 @@ def test_event_timing() -> None:
     assert_within(first_half, expected, se, what="P(first half | exit)")
 
 
+@pytest.mark.slow  # hundreds of SimPy replications; the exact hand checks stay fast
 def test_registrations_thin_into_certifications() -> None:
     """400 registrations a year (Poisson), a = 0.5, π = 0.5: certifications Poisson(100)."""
     inp = inputs(sme_registrations_2022=400.0, pass_rate=0.5)
