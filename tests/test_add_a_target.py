@@ -60,6 +60,7 @@ def demo_catalogue(tmp_path: Path, monkeypatch):
     reset_caches()
 
 
+@pytest.mark.slow  # two runs and a whole chart pack on a changed catalogue
 def test_the_demo_target_runs_and_is_drawn(demo_catalogue: Path) -> None:
     order = [c.name for c in components()]
     assert "demo" in order and order.index("demo") > order.index("macro")

@@ -40,18 +40,21 @@ def results() -> list[sim.Result]:
 
 
 @pytest.fixture(scope="module")
-def saved(results: list[sim.Result], tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def saved_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The baseline run and saved on its own (the pack tests share ``results``; the tests of a
+    reloaded result need only this one, so the fast tier does not run the three scenarios)."""
     base = tmp_path_factory.mktemp("results")
-    return [r.save(base / r.scenario.name) for r in results]
+    result = sim.run(sim.load_scenario(ROOT / "scenarios" / SCENARIOS[0]), draws=2000)
+    return result.save(base / result.scenario.name)
 
 
 @pytest.fixture(scope="module")
-def zh_pack(saved: list[Path], tmp_path_factory: pytest.TempPathFactory):
+def zh_pack(saved_baseline: Path, tmp_path_factory: pytest.TempPathFactory):
     """The Chinese pack of the baseline, built from a saved (reloaded) result, as `sim report`."""
     out = tmp_path_factory.mktemp("zh")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = build_pack([sim.load_result(saved[0])], out, lang="zh")
+        report = build_pack([sim.load_result(saved_baseline)], out, lang="zh")
     return report, caught
 
 
@@ -189,6 +192,7 @@ def test_rebuild_replaces_old_pngs(results: list[sim.Result], tmp_path: Path) ->
     assert all(p.exists() for p in report.pngs)
 
 
+@pytest.mark.slow  # a whole comparison pack of the three scenarios
 def test_no_cjk_font_falls_back_to_english_with_one_warning(
     results: list[sim.Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -280,7 +284,7 @@ def test_lever_names_and_units_come_from_the_catalogue() -> None:
     )
 
 
-def test_scenario_titles_come_from_the_scenario(saved: list[Path]) -> None:
+def test_scenario_titles_come_from_the_scenario(saved_baseline: Path) -> None:
     from sim.charts.layout import footer_text
 
     baseline = sim.load_scenario(ROOT / "scenarios" / "baseline.toml")
@@ -290,7 +294,7 @@ def test_scenario_titles_come_from_the_scenario(saved: list[Path]) -> None:
     untitled = sim.status_quo().renamed("mine")  # a new name drops the old titles
     assert labels.scenario_title(untitled, "zh") == "mine"
     with styled("en") as st:  # a saved result keeps its titles
-        assert "scenario: Baseline (status quo)" in footer_text(sim.load_result(saved[0]), st)
+        assert "scenario: Baseline (status quo)" in footer_text(sim.load_result(saved_baseline), st)
 
 
 def test_every_text_key_the_charts_ask_for_exists() -> None:

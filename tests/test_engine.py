@@ -154,6 +154,7 @@ def test_result_round_trips_through_its_folder(tmp_path) -> None:
     assert back.draws("gdp").shape == (min(3000, SAMPLE), 4)
 
 
+@pytest.mark.slow  # the fast tier has tests/test_hardening_fs.py::test_a_failed_save_keeps_...
 def test_saving_is_atomic_and_keeps_the_old_result_on_failure(tmp_path) -> None:
     res = run(status_quo("atomic", draws=1000, seed=2))
     folder = res.save(tmp_path / "atomic")

@@ -96,6 +96,7 @@ def _validate_and_run(data: dict[str, Any], note: Any = event) -> None:
     run(scenario, draws=100)
 
 
+@pytest.mark.slow  # 80 generated scenarios, most of them run; the corpus stays fast
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios | edges)
 def test_generated_scenarios_fail_only_with_the_project_error(data: dict[str, Any]) -> None:

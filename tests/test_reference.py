@@ -39,6 +39,7 @@ from sim.checks.reference import (
     simulate_replication,
 )
 from sim.checks.reference.inputs import FIRM_INDICATORS
+from sim.engine import worker_pool
 from sim.levers import levers
 from sim.scenario import load_scenario, status_quo
 
@@ -66,9 +67,23 @@ def inputs(effects: dict[str, float] | None = None, **params: float) -> Inputs:
     return Inputs(values, dict.fromkeys(FIRM_INDICATORS, 1.0) | (effects or {}))
 
 
+def _replications(inp: Inputs, start: Start, seed: int, block: list[int]) -> list[dict]:
+    return [simulate_replication(inp, replication_rng(seed, i), start=start) for i in block]
+
+
 def replicate(inp: Inputs, start: Start, n: int, seed: int = 1) -> dict[str, np.ndarray]:
-    """``n`` replications from a hand-made start: series -> (n, 2022…2025) array."""
-    runs = [simulate_replication(inp, replication_rng(seed, i), start=start) for i in range(n)]
+    """``n`` replications from a hand-made start: series -> (n, 2022…2025) array.
+
+    Replication ``i`` draws from its own generator ``replication_rng(seed, i)``, so spreading
+    the blocks over ``JOBS`` workers gives the same arrays as one loop (as run_reference)."""
+    blocks = [list(b) for b in np.array_split(np.arange(n), JOBS) if len(b)]
+    pool = worker_pool(JOBS)
+    try:
+        done = pool.map(_replications, *zip(*[(inp, start, seed, b) for b in blocks], strict=True))
+        runs = [r for part in done for r in part]
+    finally:
+        pool.shutdown()
+    assert len(runs) == n
     return {k: np.stack([r[k] for r in runs]) for k in runs[0]}
 
 
@@ -104,6 +119,7 @@ def test_a_renewed_cohort_comes_up_again_three_years_later() -> None:
     assert all(r["hightech_enterprises"] == 50 for r in records.values())
 
 
+@pytest.mark.slow  # hundreds of SimPy replications; the exact hand checks stay fast
 def test_renewals_are_binomial_with_the_odds_scaled_by_the_lever() -> None:
     """ρ' = ρE/(1 − ρ + ρE) with ρ = 0.8, E = 2 (8/9), then π_r = 0.5: Binomial(500, 4/9)."""
     inp = inputs({"hightech_enterprises": 2.0}, renewal_apply=0.8, renewal_pass=0.5)
@@ -116,6 +132,7 @@ def test_renewals_are_binomial_with_the_odds_scaled_by_the_lever() -> None:
     assert np.array_equal(out["hightech_enterprises"][:, 1], renewed)
 
 
+@pytest.mark.slow  # hundreds of SimPy replications; the exact hand checks stay fast
 def test_exits_with_a_fixed_hazard() -> None:
     """h = 0.1 on 1,000 firms certified in 2022: 900, 810 and 729 expected survivors; the
     survivors of 2025 all renew (ρ = π_r = 1), so the 2025 stock is the survivors."""
@@ -166,6 +183,7 @@ def test_event_timing() -> None:
     assert_within(first_half, expected, se, what="P(first half | exit)")
 
 
+@pytest.mark.slow  # hundreds of SimPy replications; the exact hand checks stay fast
 def test_registrations_thin_into_certifications() -> None:
     """400 registrations a year (Poisson), a = 0.5, π = 0.5: certifications Poisson(100)."""
     inp = inputs(sme_registrations_2022=400.0, pass_rate=0.5)

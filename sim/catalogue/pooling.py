@@ -52,6 +52,7 @@ a parameter prior with ``pooled = {class = ..., role = ...}`` takes its distribu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -217,9 +218,30 @@ def _drifts(
 
 
 def spread(cls: ReferenceClass, origin: int, exclude: str | None = None) -> Spread:
-    """Steps 1–3 for ``cls`` with changes up to ``origin`` (``exclude``: a unit left out)."""
-    series = _window(peer_series(cls.peer_indicator), origin - cls.window, origin, cls.scale,
-                     exclude)  # fmt: skip
+    """Steps 1–3 for ``cls`` with changes up to ``origin`` (``exclude``: a unit left out).
+
+    Deterministic in its arguments and the class's peer series, so it is computed once per
+    ``(cls, origin, exclude, peer series)``: the backtest, the chart pack and every catalogue
+    load ask for the same spreads again. The key holds the series themselves (read through
+    the catalogue's caches, so a changed catalogue is read and checked as before), which keeps
+    the cache right across catalogue folders; ``Spread`` is frozen.
+    """
+    return _spread(cls, origin, exclude, _peer_key(cls.peer_indicator))
+
+
+PeerKey = tuple[tuple[str, tuple[tuple[int, float], ...]], ...]
+
+
+@cached
+def _peer_key(indicator: str) -> PeerKey:
+    """``peer_series(indicator)`` as a hashable key, in the same order (sums depend on it)."""
+    return tuple((unit, tuple(ys.items())) for unit, ys in peer_series(indicator).items())
+
+
+@lru_cache(maxsize=4096)
+def _spread(cls: ReferenceClass, origin: int, exclude: str | None, peers: PeerKey) -> Spread:
+    all_series = {unit: dict(ys) for unit, ys in peers}
+    series = _window(all_series, origin - cls.window, origin, cls.scale, exclude)
     if len(series) < 3:
         raise ValueError(f"reference class {cls.id!r}: fewer than 3 units with data to {origin}")
     annual = _annual(series)
@@ -228,7 +250,7 @@ def spread(cls: ReferenceClass, origin: int, exclude: str | None = None) -> Spre
     mean, se, between = _drifts(series, found, sp, st)
     sizes = list(found.values())
     rms = float(np.sqrt(np.mean(np.square(sizes)))) if sizes else BREAK_THRESHOLD * sp
-    history = _window(peer_series(cls.peer_indicator), -(10**6), origin, cls.scale, exclude)
+    history = _window(all_series, -(10**6), origin, cls.scale, exclude)
     shift = _drift_shift(history, sp, st, cls.window)
     return Spread(mean, se, between, sp, st, len(found), len(annual), rms, len(series),
                   sum(len(s) for s in series.values()), between if shift is None else shift,
