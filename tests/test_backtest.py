@@ -29,12 +29,12 @@ Statistical assertions and their false-failure rates:
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic import write_synthetic_class
 
 import sim.models as models
 from sim.catalogue import pooling, use_catalogue
@@ -173,36 +173,11 @@ TRUTH = {"m": 0.04, "tau": 0.02, "sp": 0.05, "st": 0.03}
 UNITS = 120
 
 
-def _write_class(folder: Path, rng: np.random.Generator) -> None:
-    """A class of UNITS units × 12 years drawn from the trend model: a drift per unit from
-    N(m, τ²), a persistent random walk with sd σ_P and a transitory deviation with sd σ_T."""
-    src = Path(pooling.__file__).parent
-    for sub in ("indicators.toml", "units.toml", "targets.toml", "levers.toml",
-                "observations.csv"):  # fmt: skip
-        (folder / sub).write_bytes((src / sub).read_bytes())
-    (folder / "parameters").mkdir()
-    ref = folder / "reference_class"
-    ref.mkdir()
-    (ref / "classes.toml").write_bytes((src / "reference_class" / "classes.toml").read_bytes())
-    with open(ref / "synthetic.csv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["scope", "indicator", "year", "value", "unit", "status", "source_url",
-                    "page_date", "note"])  # fmt: skip
-        for u in range(UNITS):
-            d = rng.normal(TRUTH["m"], TRUTH["tau"])
-            level = rng.normal(0.5, 0.3)
-            for year in range(2011, 2023):
-                level += d + TRUTH["sp"] * rng.standard_normal()
-                x = level + TRUTH["st"] * rng.standard_normal()
-                w.writerow([f"u{u}", "rd_to_gdp", year, f"{np.exp(x):.9f}", "percent",
-                            "reported", "https://example.org", "2023-01-01", "synth"])  # fmt: skip
-
-
 @pytest.mark.slow  # seconds: the whole backtest again
 def test_synthetic_class_is_calibrated(tmp_path: Path) -> None:
     """On a class drawn from the trend model itself the backtest covers 90 % and 50 % of
     cases within 4 SE (clustered by unit): the method is calibrated when the model is right."""
-    _write_class(tmp_path, np.random.default_rng(20230305))
+    write_synthetic_class(tmp_path, np.random.default_rng(20230305), TRUTH, UNITS, level_mean=0.5)
     with use_catalogue(tmp_path):
         bt = run_backtest(draws=1000, classes=["rd_to_gdp"])
     r = bt.coverage().loc[OVERALL]

@@ -8,13 +8,13 @@ false-failure rate each, family-wise ≈ 2.3e-6. The other tests are exact.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic import write_synthetic_class
 
-from sim.catalogue import pooling, use_catalogue
+from sim.catalogue import use_catalogue
 from sim.catalogue.pooling import (
     ReferenceClass,
     Spread,
@@ -41,35 +41,11 @@ def test_partial_pooling_by_hand() -> None:
     assert pooled_drift(sp, {2000: 1.0, 2001: 2.0}, CLS, 2022) == pytest.approx((0.04, 0.03))
 
 
-def _write_class(folder: Path, rng: np.random.Generator, truth: dict[str, float]) -> None:
-    """A synthetic class of 40 units × 12 years drawn from the trend model itself."""
-    src = Path(pooling.__file__).parent
-    for sub in ("indicators.toml", "units.toml", "targets.toml", "levers.toml",
-                "observations.csv"):  # fmt: skip
-        (folder / sub).write_bytes((src / sub).read_bytes())
-    (folder / "parameters").mkdir()
-    ref = folder / "reference_class"
-    ref.mkdir()
-    (ref / "classes.toml").write_bytes((src / "reference_class" / "classes.toml").read_bytes())
-    with open(ref / "synthetic.csv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["scope", "indicator", "year", "value", "unit", "status", "source_url",
-                    "page_date", "note"])  # fmt: skip
-        for u in range(40):
-            d = rng.normal(truth["m"], truth["tau"])
-            level = rng.normal(0, 0.3)
-            for year in range(2011, 2023):
-                level += d + truth["sp"] * rng.standard_normal()
-                x = level + truth["st"] * rng.standard_normal()
-                w.writerow([f"u{u}", "rd_to_gdp", year, f"{np.exp(x):.9f}", "percent",
-                            "reported", "https://example.org", "2023-01-01", "synth"])  # fmt: skip
-
-
 def test_recovers_a_known_class(tmp_path: Path) -> None:
     """Drift mean, between-unit sd and both volatilities of a class simulated from the model
     come back within 5 SE (SEs: m from the DL weights; variances from 40 × 11 changes)."""
     truth = {"m": 0.04, "tau": 0.02, "sp": 0.05, "st": 0.03}
-    _write_class(tmp_path, np.random.default_rng(20230305), truth)
+    write_synthetic_class(tmp_path, np.random.default_rng(20230305), truth, units=40)
     with use_catalogue(tmp_path):
         sp = spread(CLS, 2022)
     assert abs(sp.drift_mean - truth["m"]) < 5 * np.hypot(sp.drift_mean_se, 1e-9)
@@ -104,7 +80,7 @@ def test_constant_drifts_do_not_move(tmp_path: Path) -> None:
     """A class whose drifts never change: the measured shift is near 0 (below 5 SE of the
     mean-square estimate: its noise is the walk's, ≈ 0.04 per pair over ≈ 200 pairs)."""
     truth = {"m": 0.04, "tau": 0.02, "sp": 0.05, "st": 0.03}
-    _write_class(tmp_path, np.random.default_rng(11), truth)
+    write_synthetic_class(tmp_path, np.random.default_rng(11), truth, units=40)
     with use_catalogue(tmp_path):
         sp = spread(CLS, 2022)
     # excess of a mean square whose noise part has sd ≈ √2 · 0.04² / √200 ≈ 1.6e-4

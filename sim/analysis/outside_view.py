@@ -24,11 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from sim.catalogue import indicators
 from sim.catalogue.peers import peer_series
-from sim.catalogue.pooling import own_history, reference_classes, spread
+from sim.catalogue.pooling import own_history, reference_classes, scaled, spread, unscaled
 from sim.results import Result
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -56,13 +55,6 @@ PAIRINGS: tuple[Pairing, ...] = (
 )  # fmt: skip
 
 
-def _scaled(values: np.ndarray, scale: str) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    if scale == "logit":
-        return logit(np.clip(values / 100.0, 1e-9, 1 - 1e-9))
-    return np.log(np.maximum(values, 1e-12))
-
-
 def peer_changes(indicator: str, horizon: int, scale: str) -> pd.DataFrame:
     """Every ``horizon``-year change of ``indicator`` in the reference class, on ``scale``:
     one row per unit and start year, with the change and the change less the unit's mean."""
@@ -71,7 +63,7 @@ def peer_changes(indicator: str, horizon: int, scale: str) -> pd.DataFrame:
         years = sorted(series)
         for y in years:
             if y + horizon in series:
-                a, b = _scaled(np.array([series[y], series[y + horizon]]), scale)
+                a, b = scaled(np.array([series[y], series[y + horizon]]), scale)
                 rows.append({"scope": scope, "start": y, "change": float(b - a)})
     df = pd.DataFrame(rows, columns=["scope", "start", "change"])
     if len(df):
@@ -84,8 +76,8 @@ def model_changes(result: Result, indicator: str, horizon: int, scale: str) -> n
     draw, on ``scale``."""
     years = [int(y) for y in result.sample["year"].values]
     values = result.sample["value"].sel(indicator=indicator).values
-    a = _scaled(values[:, years.index(years[0])], scale)
-    b = _scaled(values[:, years.index(years[0] + horizon)], scale)
+    a = scaled(values[:, years.index(years[0])], scale)
+    b = scaled(values[:, years.index(years[0] + horizon)], scale)
     return b - a
 
 
@@ -117,12 +109,6 @@ def _spread(prefix: str, x: np.ndarray) -> dict[str, float]:
     out = {f"{prefix}_q{round(p * 100):02d}": float(v) for p, v in zip(QUANTILES, q, strict=True)}
     out[f"{prefix}_width90"] = float(q[-1] - q[0])
     return out
-
-
-def _unscaled(x: np.ndarray | float, scale: str) -> np.ndarray:
-    """Inverse of :func:`_scaled`: a value on the log or logit (of a percentage) scale back."""
-    x = np.asarray(x, dtype=float)
-    return 100.0 * expit(x) if scale == "logit" else np.exp(x)
 
 
 def model_indicator(class_id: str) -> str | None:
@@ -175,10 +161,10 @@ def _inside(own: dict[int, float], origin: int, horizon: int, scale: str) -> dic
     if len(own) < 2 or origin not in own:
         return {}
     first, last = min(own), max(own)
-    a, b = _scaled(np.array([own[first], own[last]]), scale)
+    a, b = scaled(np.array([own[first], own[last]]), scale)
     drift = (b - a) / (last - first)
-    x0 = float(_scaled(np.array([own[origin]]), scale)[0])
-    return {y: float(_unscaled(x0 + drift * (y - origin), scale))
+    x0 = float(scaled(np.array([own[origin]]), scale)[0])
+    return {y: float(unscaled(x0 + drift * (y - origin), scale))
             for y in range(first, origin + horizon + 1)}  # fmt: skip
 
 
@@ -196,10 +182,10 @@ def inside_outside(
         changes = peer_changes(cls.peer_indicator, horizon, cls.scale)
         changes = changes[(changes["start"] >= origin - cls.window)
                           & (changes["start"] + horizon <= origin)]  # fmt: skip
-        x0 = float(_scaled(np.array([own[origin]]), cls.scale)[0])
-        moved = _unscaled(x0 + changes["change"].to_numpy(), cls.scale)
+        x0 = float(scaled(np.array([own[origin]]), cls.scale)[0])
+        moved = unscaled(x0 + changes["change"].to_numpy(), cls.scale)
         q = np.quantile(changes["change"].to_numpy(), QUANTILES) if len(changes) else []
-        outside = {f"q{round(p * 100):02d}": float(_unscaled(x0 + c, cls.scale))
+        outside = {f"q{round(p * 100):02d}": float(unscaled(x0 + c, cls.scale))
                    for p, c in zip(QUANTILES, q, strict=False)}  # fmt: skip
         model: dict[str, float] = {}
         if result is not None and ind in set(result.trajectories["indicator"]):

@@ -108,6 +108,12 @@ def scaled(values: np.ndarray | float, scale: str) -> np.ndarray:
     return np.log(np.maximum(v, 1e-12))
 
 
+def unscaled(x: np.ndarray | float, scale: str) -> np.ndarray:
+    """Inverse of :func:`scaled`: a value on the log or logit (of a percentage) scale back."""
+    x = np.asarray(x, dtype=float)
+    return 100.0 * special.expit(x) if scale == "logit" else np.exp(x)
+
+
 @dataclass(frozen=True)
 class Spread:
     """What a reference class says (steps 1–3 of the module docstring), on the class's scale."""
