@@ -65,7 +65,9 @@ from sim.catalogue.peers import peer_series
 
 BREAK_THRESHOLD = 4.0  # robust sds; see step 1 of the module docstring
 MAD_TO_SD = 1.4826  # the MAD of a normal law times this is its sd
-MIN_SHARE = 0.1  # floor of each variance part as a share of V1 (step 2)
+# Assumption: neither the persistent nor the transitory part can be ruled out from a class of
+# a few units, so each keeps at least a tenth of the annual variance V1 (step 2).
+MIN_SHARE = 0.1
 # Floor of the between-unit variance of log σ² (step 6) when the class cannot estimate it:
 # assumption, a factor of about 1.35 on σ (log-sd 0.3 on σ, 0.6 on σ²).
 VOLATILITY_LOG_VAR_FLOOR = 0.6**2
