@@ -45,6 +45,7 @@ from sim.plan import Plan
 from sim.priors import Params, draw_parameters, parameters
 from sim.reduction import Accumulator, Edges, pilot_edges
 from sim.scenario import Scenario, status_quo
+from sim.update import CAP_BITS, Conditioning, UpdateCounts, prepare
 
 PROBE_DRAWS = 3  # draws of the start-up probe: enough to exercise every branch of the code
 
@@ -170,25 +171,55 @@ class _Block:
     plan: Plan
     chunks: tuple[tuple[int, int], ...]
     edges: tuple[Edges, ...]
+    conditions: tuple[Conditioning | None, ...]
+
+
+def _empty(plan: Plan, edges: Sequence[Edges], conditions: Sequence[Conditioning | None]):
+    """Zero accumulators, one per scenario; a scenario with actuals also counts its prior and
+    the update's sums."""
+    accs = []
+    for sc, e, cond in zip(plan.scenarios, edges, conditions, strict=True):
+        acc = Accumulator.empty(plan, sc, e)
+        if cond is not None:
+            acc.unit = cond.sets[0].unit
+            acc.unit_sq = acc.unit >> CAP_BITS
+            acc.prior = Accumulator.empty(plan, sc, e)
+            acc.update = UpdateCounts.empty(cond, len(acc.modelled))
+        accs.append(acc)
+    return accs
 
 
 def _run_block(block: _Block) -> list[Accumulator]:
     """Simulate and reduce a block of chunks (runs in a worker process)."""
     plan = block.plan
-    accs = [
-        Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, block.edges, strict=True)
-    ]
+    accs = _empty(plan, block.edges, block.conditions)
     for chunk, n in block.chunks:
         series = [simulate_chunk(sc, chunk, n, plan.seed, plan.years) for sc in plan.scenarios]
-        _accumulate(accs, series, first_draw=chunk * plan.chunk_size)
+        _accumulate(accs, series, chunk * plan.chunk_size, block.conditions)
     return accs
 
 
-def _accumulate(accs: list[Accumulator], series: list[dict], first_draw: int) -> None:
-    """Add one chunk per scenario; scenarios after the first also count paired differences."""
-    reference_met = accs[0].add(series[0], first_draw)
-    for acc, values in zip(accs[1:], series[1:], strict=True):
-        acc.add_pairs(reference_met, acc.add(values, first_draw))
+def _accumulate(
+    accs: list[Accumulator],
+    series: list[dict],
+    first_draw: int,
+    conditions: Sequence[Conditioning | None],
+) -> None:
+    """Add one chunk per scenario; scenarios after the first also count paired differences.
+
+    A scenario with actuals counts the chunk twice: unweighted into its prior, and with each
+    draw's likelihood weight (:mod:`sim.update`) into the posterior.
+    """
+    mets = []
+    for acc, values, cond in zip(accs, series, conditions, strict=True):
+        if cond is None or acc.prior is None or acc.update is None:
+            mets.append(acc.add(values, first_draw))
+            continue
+        prior_met = acc.prior.add(values, first_draw)
+        weights = acc.update.add(cond, cond.log_densities(values), prior_met)
+        mets.append(acc.add(values, first_draw, weights))
+    for acc, met in zip(accs[1:], mets[1:], strict=True):
+        acc.add_pairs(mets[0], met)
 
 
 def _blocks(chunks: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int]]]:
@@ -221,12 +252,16 @@ def run_plan(
     edges = tuple(
         pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot, strict=True)
     )
-    accs = [Accumulator.empty(plan, sc, e) for sc, e in zip(plan.scenarios, edges, strict=True)]
-    _accumulate(accs, pilot, first_draw=0)
+    conditions = tuple(
+        prepare(sc.actuals, plan.years, series, plan.draws) if sc.actuals else None
+        for sc, series in zip(plan.scenarios, pilot, strict=True)
+    )
+    accs = _empty(plan, edges, conditions)
+    _accumulate(accs, pilot, 0, conditions)
     done = first[1]
     if on_progress:
         on_progress(done, plan.draws)
-    blocks = [_Block(plan, tuple((int(c), int(n)) for c, n in b), edges)
+    blocks = [_Block(plan, tuple((int(c), int(n)) for c, n in b), edges, conditions)
               for b in _blocks(rest, jobs)]  # fmt: skip
     own_pool = None
     if executor is None and jobs > 1 and blocks:

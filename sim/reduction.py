@@ -2,6 +2,8 @@
 
 Everything kept is an integer count (or a small sample of whole trajectories), so merging
 partial results is exact and order-independent, and memory does not grow with the draws.
+A run conditioned on actuals (:mod:`sim.update`) counts each draw with its fixed-point integer
+weight instead of 1, so the same holds for it; sums of squared weights give its errors.
 Distributions are kept as histograms on fixed grids chosen from the first chunk (the pilot):
 integer-valued quantities on unit-width bins (exact quantiles), others on 4,096 bins over
 twice the pilot's central 99.9 %, with an underflow and an overflow bin.
@@ -20,6 +22,7 @@ from sim.targets import Target, groups
 if TYPE_CHECKING:
     from sim.plan import Plan
     from sim.scenario import Scenario
+    from sim.update import UpdateCounts
 
 N_BINS = 4096
 PILOT_RANGE = (0.0005, 0.9995)  # quantiles of the pilot the grid covers (with a margin)
@@ -56,9 +59,11 @@ class Grid:
             return cls(start, width, math.ceil((hi - start) / width) + 1, True)
         return cls(lo, (hi - lo) / N_BINS, N_BINS, False)
 
-    def counts(self, x: np.ndarray) -> np.ndarray:
-        """Histogram of ``x``: index 0 underflow, 1..bins the bins, bins+1 overflow."""
-        return np.bincount(_bin_index(x, self.lo, self.width, self.bins), minlength=self.bins + 2)
+    def counts(self, x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Histogram of ``x`` (each value counted with its integer weight, 1 if none): index 0
+        underflow, 1..bins the bins, bins+1 overflow."""
+        idx = _bin_index(x, self.lo, self.width, self.bins)
+        return _bincount(idx, self.bins + 2, weights)
 
     def quantile(self, counts: np.ndarray, q: float) -> float:
         """The q-quantile of the histogrammed values (inverse CDF, interpolated in a bin)."""
@@ -115,12 +120,36 @@ def _bin_index(x: np.ndarray, lo, width, bins) -> np.ndarray:
     return (idx + 1).astype(np.intp)
 
 
-def _co_counts(flags: np.ndarray) -> np.ndarray:
-    """(k, k) counts of draws where both columns of a (draws, k) boolean matrix are True.
+def _bincount(idx: np.ndarray, size: int, weights: np.ndarray | None) -> np.ndarray:
+    """Counts of each index, or sums of integer weights: bincount adds weights in float64,
+    exactly while a chunk's sums stay below 2^53 (:data:`sim.update.MAX_UNIT_BITS`)."""
+    if weights is None:
+        return np.bincount(idx, minlength=size)
+    return np.bincount(idx, weights=weights, minlength=size).astype(np.int64)
+
+
+def _weighted_sum(flags: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Per column of a (draws, k) boolean matrix: the draws (or their weights) that are True."""
+    if weights is None:
+        return flags.sum(axis=0)
+    return (flags * weights[:, None]).sum(axis=0)
+
+
+def _total(flags: np.ndarray, weights: np.ndarray | None) -> int:
+    """The draws (or their summed weights) where a boolean vector is True."""
+    return int(flags.sum() if weights is None else weights[flags].sum())
+
+
+def _co_counts(flags: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """(k, k) counts of draws (or their summed weights) where both columns of a (draws, k)
+    boolean matrix are True.
 
     Bit-packed AND and popcount: exact, cheap, and free of BLAS, whose threads would fight
     the worker processes for the cores (a float matmul here halved throughput with 2 jobs).
+    Weighted: an integer matmul, which numpy computes without BLAS.
     """
+    if weights is not None:
+        return flags.T.astype(np.int64) @ (flags * weights[:, None])
     packed = np.packbits(flags, axis=0)
     k = flags.shape[1]
     out = np.empty((k, k), dtype=np.int64)
@@ -165,7 +194,15 @@ class Accumulator:
     modelled: tuple[str, ...]  # target ids whose indicator some component produces
     edges: Edges
     draws: int = 0
+    # Sums of the draws' weights and squared weights (fixed point, :mod:`sim.update`); in a
+    # plain run every weight is 1, so both are the number of draws and every count below is
+    # a count of draws. ``unit``/``unit_sq``: the fixed-point value of a weight of 1.
+    total: int = 0
+    total_sq: int = 0
+    unit: int = 1
+    unit_sq: int = 1
     met: np.ndarray = field(default_factory=lambda: _no_counts(0))  # hits per target
+    met_sq: np.ndarray = field(default_factory=lambda: _no_counts(0))  # Σ w² over hits
     judged: dict[str, np.ndarray] = field(default_factory=dict)
     n_met: np.ndarray = field(default_factory=lambda: _no_counts(0))  # draws by number met
     all_met: int = 0
@@ -175,10 +212,22 @@ class Accumulator:
     sample: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (capacity, years)
     sample_size: int = 0  # draws kept so far
     sample_capacity: int = 0  # the first draws to keep (the plan's sample size)
+    sample_weight: np.ndarray = field(default_factory=lambda: np.ones(0))  # weight / unit
     pair_gain: np.ndarray | None = None  # draws met here but not in the reference scenario
     pair_loss: np.ndarray | None = None  # draws met in the reference but not here
     pair_all: tuple[int, int] = (0, 0)  # the same two counts for "all targets met"
+    # A run with actuals: these counts are the posterior's; ``prior`` holds the same draws
+    # counted without the actuals, ``update`` the sums that say how the actuals weighed.
+    prior: Accumulator | None = None
+    update: UpdateCounts | None = None
     seconds: float = 0.0
+
+    @property
+    def effective_draws(self) -> float:
+        """Kish's effective sample size (Σw)² / Σw²: the draws, in a plain run."""
+        if self.total_sq == 0:
+            return 0.0
+        return float(self.total) ** 2 * self.unit_sq / (float(self.unit) ** 2 * self.total_sq)
 
     @classmethod
     def empty(cls, plan: Plan, scenario: Scenario, edges: Edges) -> Accumulator:
@@ -189,6 +238,8 @@ class Accumulator:
         acc = cls(years=plan.years, targets=targets, modelled=modelled, edges=edges,
                   sample_capacity=plan.sample_size)  # fmt: skip
         acc.met = np.zeros(k, dtype=np.int64)
+        acc.met_sq = np.zeros(k, dtype=np.int64)
+        acc.sample_weight = np.ones(plan.sample_size)
         acc.n_met = np.zeros(k + 1, dtype=np.int64)
         acc.cofail = np.zeros((k, k), dtype=np.int64)
         acc.judged = {t: np.zeros(edges.targets[t].bins + 2, dtype=np.int64) for t in modelled}
@@ -202,8 +253,18 @@ class Accumulator:
         acc.group_all_met = {g: 0 for g in groups() if any(targets[t].group == g for t in modelled)}
         return acc
 
-    def add(self, series: dict[str, np.ndarray], first_draw: int) -> np.ndarray:
-        """Count one chunk; returns its (draws, targets) boolean matrix of targets met."""
+    def add(
+        self,
+        series: dict[str, np.ndarray],
+        first_draw: int,
+        weights: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Count one chunk; returns its (draws, targets) boolean matrix of targets met.
+
+        ``weights``: the draws' fixed-point weights and squared weights (a run with actuals);
+        without them every draw counts 1.
+        """
+        w, w2 = weights if weights is not None else (None, None)
         n = next(iter(series.values())).shape[0]
         met = np.empty((n, len(self.modelled)), dtype=bool)
         for j, tid in enumerate(self.modelled):
@@ -211,26 +272,31 @@ class Accumulator:
             assert t.indicator is not None  # modelled targets are quantitative
             value = t.judged_value(series[t.indicator], self.years)
             met[:, j] = value >= t.threshold
-            self.judged[tid] += self.edges.targets[tid].counts(value)
+            self.judged[tid] += self.edges.targets[tid].counts(value, w)
         self.draws += n
-        self.met += met.sum(axis=0)
+        self.total += n if w is None else int(w.sum())
+        self.total_sq += n if w2 is None else int(w2.sum())
+        self.met += _weighted_sum(met, w)
+        self.met_sq += _weighted_sum(met, w2)
         count = met.sum(axis=1)
-        self.n_met += np.bincount(count, minlength=len(self.modelled) + 1)
-        self.all_met += int((count == len(self.modelled)).sum())
+        self.n_met += _bincount(count, len(self.modelled) + 1, w)
+        self.all_met += _total(np.asarray(count == len(self.modelled)), w)
         for g in self.group_all_met:
             cols = [j for j, t in enumerate(self.modelled) if self.targets[t].group == g]
-            self.group_all_met[g] += int(met[:, cols].all(axis=1).sum())
-        self.cofail += _co_counts(~met)
+            self.group_all_met[g] += _total(np.asarray(met[:, cols].all(axis=1)), w)
+        self.cofail += _co_counts(~met, w)
         for name, values in series.items():
-            self._add_series(name, values)
+            self._add_series(name, values, w)
         if first_draw < self.sample_capacity:
             take = min(self.sample_capacity - first_draw, n)
             for name, values in series.items():
                 self.sample[name][first_draw : first_draw + take] = values[:take]
+            if w is not None:
+                self.sample_weight[first_draw : first_draw + take] = w[:take] / self.unit
             self.sample_size = max(self.sample_size, first_draw + take)
         return met
 
-    def _add_series(self, name: str, values: np.ndarray) -> None:
+    def _add_series(self, name: str, values: np.ndarray, weights: np.ndarray | None) -> None:
         """Histogram every year of one series with a single bincount (one grid per year)."""
         grids = self.edges.series[name]
         hist = self.series[name]
@@ -239,7 +305,8 @@ class Accumulator:
         width = np.array([g.width for g in grids])
         bins = np.array([g.bins for g in grids], dtype=float)
         idx = _bin_index(values, lo, width, bins) + stride * np.arange(len(grids))
-        hist += np.bincount(idx.ravel(), minlength=hist.size).reshape(hist.shape)
+        w = None if weights is None else np.repeat(weights, len(grids))
+        hist += _bincount(idx.ravel(), hist.size, w).reshape(hist.shape)
 
     def add_pairs(self, reference_met: np.ndarray, met: np.ndarray) -> None:
         """Count, per target, draws where this scenario and the reference disagree."""
@@ -257,7 +324,10 @@ class Accumulator:
     def merge(self, other: Accumulator) -> None:
         """Add another accumulator's counts (same plan, same grids)."""
         self.draws += other.draws
+        self.total += other.total
+        self.total_sq += other.total_sq
         self.met += other.met
+        self.met_sq += other.met_sq
         self.n_met += other.n_met
         self.all_met += other.all_met
         for g, hits in other.group_all_met.items():
@@ -271,7 +341,13 @@ class Accumulator:
             for name, values in other.sample.items():
                 mask = ~np.isnan(values[:, 0])
                 self.sample[name][mask] = values[mask]
+            mask = ~np.isnan(other.sample[next(iter(other.sample))][:, 0])
+            self.sample_weight[mask] = other.sample_weight[mask]
             self.sample_size = max(self.sample_size, other.sample_size)
+        if self.prior is not None and other.prior is not None:
+            self.prior.merge(other.prior)
+        if self.update is not None and other.update is not None:
+            self.update.merge(other.update)
         if other.pair_gain is not None and other.pair_loss is not None:
             if self.pair_gain is None or self.pair_loss is None:
                 self.pair_gain = np.zeros_like(other.pair_gain)

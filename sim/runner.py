@@ -8,10 +8,11 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from sim.engine import run_plan
+from sim.errors import SimError
 from sim.plan import plan_for
 from sim.results import Result
 from sim.results.build import add_comparison, build_result
-from sim.scenario import Scenario, load_scenario, refuse_actuals
+from sim.scenario import Scenario, load_scenario
 
 
 def _as_scenario(s: Scenario | str | Path) -> Scenario:
@@ -28,13 +29,21 @@ def run_many(
 ) -> list[Result]:
     """Run scenarios together on shared draws; later results carry paired differences.
 
+    A scenario with ``[[actuals]]`` is conditioned on them (:mod:`sim.update`); its result's
+    :meth:`~sim.results.Result.changes` compares it with the same draws before the update.
+
     All scenarios use the first one's draws and seed unless ``draws``/``seed`` are given,
     so they share every parameter draw and noise stream (common random numbers); each
     result after the first has a ``comparison`` table against the first.
     """
     loaded = [_as_scenario(s) for s in scenarios]
-    for sc in loaded:
-        refuse_actuals(sc)  # until the update with actuals exists (issue 13)
+    with_actuals = [sc.name for sc in loaded if sc.actuals]
+    if with_actuals and len(loaded) > 1:
+        raise SimError(
+            f"{', '.join(with_actuals)}: a scenario with actuals runs on its own (its result "
+            "already compares it with the same run before the actuals); comparing packages "
+            "under actuals is not available yet"
+        )
     plan = plan_for(loaded, draws, seed)
     t0 = time.perf_counter()
     accs = run_plan(plan, jobs=jobs, executor=executor, on_progress=on_progress)

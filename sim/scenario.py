@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.catalogue import indicators
 from sim.catalogue.actuals import Period, parse_period, value_problem, year_to_date_problem
-from sim.errors import Problem, ScenarioError, SimError, given
+from sim.errors import Problem, ScenarioError, given
 from sim.levers import levers
 from sim.targets import targets
 from sim.validation import line_of, problems_from, read_toml, suggest
@@ -239,7 +239,7 @@ class Scenario:
     title_zh: str | None = None  # display names for the charts; None shows the name
     title_en: str | None = None
     source: str = "<code>"
-    actuals: tuple[Actual, ...] = ()  # published figures; a run refuses them until issue 13
+    actuals: tuple[Actual, ...] = ()  # published figures the run is conditioned on (sim.update)
 
     @property
     def changed_levers(self) -> dict[str, float]:
@@ -355,18 +355,6 @@ def from_dict(data: dict[str, Any], source: str = "<code>", lines: dict | None =
         source=source,
         actuals=tuple(actuals),
     )
-
-
-def refuse_actuals(scenario: Scenario) -> None:
-    """Until the update with actuals exists (issue 13), a scenario with actuals is not run as
-    if it had none: raise a one-line :class:`SimError`."""
-    if scenario.actuals:
-        where = scenario.source
-        raise SimError(
-            f"{where}: {len(scenario.actuals)} actuals given; updating probabilities with "
-            "actuals is not available yet (issue 13) — run `sim actuals "
-            f"{where}` to check them, or remove them to run the view on the policy date"
-        )
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -10,19 +10,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import sim
 from sim.catalogue import indicators, units
 from sim.catalogue.actuals import (
     ACTUAL_YEARS,
     Period,
+    final_final_pairs,
     observation_for,
     observation_models,
     parse_period,
     preliminary_final_pairs,
     preliminary_log_sd,
+    reported_log_sd,
 )
 from sim.cli import app
-from sim.errors import ScenarioError, SimError
+from sim.errors import ScenarioError
 from sim.plan import END_YEAR, START_YEAR
 from sim.scenario import from_dict, load_scenario
 
@@ -56,7 +57,8 @@ def test_the_preliminary_sd_is_recomputed_from_the_data() -> None:
 def test_every_unit_has_a_range_and_every_number_a_basis() -> None:
     models = observation_models()
     assert set(models.value_ranges.units) == set(units())
-    texts = [models.measurement.preliminary_log_sd_basis, models.year_to_date.ratio.log_sd_basis,
+    texts = [models.measurement.preliminary_log_sd_basis, models.measurement.reported_log_sd_basis,
+             models.year_to_date.ratio.log_sd_basis,
              models.year_to_date.flow.fraction_sd_basis, models.value_ranges.basis]  # fmt: skip
     assert all(t.startswith(("source:", "assumption")) for t in texts)
 
@@ -70,16 +72,32 @@ def test_the_fraction_prior_is_a_proper_beta(indicator: str, months: int) -> Non
 
 
 def test_observation_models_by_status_period_and_definition() -> None:
-    sd = observation_models().measurement.preliminary_log_sd
-    assert observation_for("gdp", Period(2023), "reported").model == "exact"
-    assert observation_for("gdp", Period(2023), "preliminary").log_sd == sd
+    m = observation_models().measurement
+    reported, sd = m.reported_log_sd, math.hypot(m.reported_log_sd, m.preliminary_log_sd)
+    assert observation_for("gdp", Period(2023), "reported").model == "reporting error"
+    assert observation_for("gdp", Period(2023), "reported").log_sd == reported
+    assert observation_for("gdp", Period(2023), "preliminary").log_sd == pytest.approx(sd)
     share = observation_for("hightech_output_share", Period(2024, 5), "reported")
-    assert (share.model, share.log_sd) == ("ratio error", 0.03)
+    assert share.model == "ratio error"
+    assert share.log_sd == pytest.approx(math.hypot(0.03, reported))
     flow = observation_for("tech_contract_turnover", Period(2024, 6), "reported")
     assert flow.fraction_mean == pytest.approx(0.5 * 0.55)
+    # the figure's own error widens the fraction: var = (0.1² + μ²)·exp(s²) − μ²
+    mu = 0.5 * 0.55
+    assert flow.fraction_sd == pytest.approx(math.sqrt((0.01 + mu**2) * math.exp(reported**2)
+                                                       - mu**2))  # fmt: skip
     changed = observation_for("gdp", Period(2023), "preliminary", definition_changed=True)
     assert changed.log_sd == pytest.approx(max(3 * sd, 0.10))
     assert changed.log_sd > observation_for("gdp", Period(2023), "preliminary").log_sd
+
+
+def test_the_reported_error_is_recomputed_from_the_data() -> None:
+    """reported_log_sd: two final figures of one unit-year differ by s·√2 in log."""
+    pairs = final_final_pairs()
+    assert len(pairs) == 3 and {p.scope for p in pairs} == {"jiangsu", "taixing"}
+    assert observation_models().measurement.reported_log_sd == pytest.approx(
+        reported_log_sd(), abs=5e-5
+    )
 
 
 def test_periods() -> None:
@@ -128,7 +146,7 @@ def test_sim_actuals_lists_each_actual_with_its_model() -> None:
     result = runner.invoke(app, ["actuals", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.split())
-    for fragment in ("hightech_enterprises", "2024-01..05", "exact", "measurement error",
+    for fragment in ("hightech_enterprises", "2024-01..05", "reporting error", "measurement error",
                      "ratio error", "fraction", "definition", "5 actuals"):  # fmt: skip
         assert fragment in flat, fragment
     as_json = runner.invoke(app, ["actuals", str(EXAMPLE), "--json"])
@@ -141,17 +159,6 @@ def test_sim_actuals_on_a_bad_file_and_on_a_file_without_actuals(tmp_path: Path)
     assert result.exit_code == 2 and "a second actual" in " ".join(result.output.split())
     result = runner.invoke(app, ["actuals", str(ROOT / "scenarios" / "baseline.toml")])
     assert result.exit_code == 0 and "no actuals" in result.output
-
-
-def test_run_refuses_a_scenario_with_actuals(tmp_path: Path) -> None:
-    args = ["run", str(EXAMPLE), "--no-charts", "--draws", "100", "--out", str(tmp_path)]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 2
-    flat = " ".join(result.output.split())
-    assert "5 actuals given; updating probabilities with actuals is not available yet" in flat
-    assert "issue 13" in flat and not any(tmp_path.iterdir())
-    with pytest.raises(SimError, match="not available yet"):
-        sim.run(EXAMPLE, draws=100)
 
 
 def test_count_indicators_take_whole_numbers_only() -> None:

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("catalogue", ("sim.catalogue", "sim.targets", "sim.levers", "sim.priors", "sim.scenario",
                    "sim.tables")),
     ("models", ("sim.models",)),
-    ("engine", ("sim.plan", "sim.reduction", "sim.engine")),
+    ("engine", ("sim.plan", "sim.update", "sim.reduction", "sim.engine")),
     ("results", ("sim.results", "sim.runner")),
     ("analysis", ("sim.analysis",)),
     ("checks", ("sim.checks",)),

@@ -2,9 +2,9 @@
 that says how each one observes the simulated value (``observation_models.toml``).
 
 An actual is a figure published after the policy date (a statistics bulletin, a January–May
-release), entered by the bureau in a scenario's ``[[actuals]]``. This module only describes
-how it *will* observe the model; conditioning the simulation on it (issue 13, item 3) comes
-later, and until then ``sim run`` refuses a scenario with actuals.
+release), entered by the bureau in a scenario's ``[[actuals]]``. This module says how it
+observes the model (:func:`observation_for`); :mod:`sim.update` turns that into each draw's
+likelihood and conditions the run on it.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def _basis() -> str:  # a Field for a "…_basis" text: a source or an assumptio
 class Measurement(_Basis):
     """Error of full-year figures: preliminary, and under a changed definition."""
 
+    reported_log_sd: float = Field(gt=0, lt=1)
+    reported_log_sd_basis: str = _basis()
     preliminary_log_sd: float = Field(gt=0, lt=1)
     preliminary_log_sd_basis: str = _basis()
     definition_changed_factor: float = Field(ge=1, le=10)
@@ -180,6 +182,10 @@ def value_problem(indicator_id: str, value: float) -> str | None:
         return f"{value:g} is out of range; expected 0 to {rule.max:,.0f} {unit}"
     if rule.whole and value != int(value):
         return f"{value:g} is not a whole number; a count of {unit} is"
+    if not rule.whole and value == 0:
+        # the observation models are multiplicative errors (sim.update): only counts, compared
+        # as log(x + 0.5), can observe a 0
+        return f"0 is not a {unit} figure the model can observe; expected a positive value"
     return None
 
 
@@ -196,24 +202,33 @@ def year_to_date_problem(indicator_id: str) -> str | None:
 
 @dataclass(frozen=True)
 class Observation:
-    """How one actual observes the model, in words and numbers (for `sim actuals`)."""
+    """How one actual observes the model, in words and numbers (for `sim actuals`).
 
-    model: str  # "exact", "measurement error", "ratio error" or "fraction"
-    log_sd: float = 0.0  # sd of the multiplicative error (0: exact)
+    Every actual has a multiplicative error ``exp(e)``, ``e ~ N(0, log_sd)``. A year-to-date
+    flow instead observes ``f × annual`` with ``f ~ Beta`` of mean ``fraction_mean`` and sd
+    ``fraction_sd`` (the figure's own error already folded in, see ``observation_models.toml``).
+    """
+
+    model: str  # "reporting error", "measurement error", "ratio error" or "fraction"
+    log_sd: float = 0.0  # sd of the multiplicative error (a fraction model has none left)
     fraction_mean: float | None = None  # year-to-date fraction of the annual total
     fraction_sd: float | None = None
 
     def describe(self) -> str:
         """One line for the table of `sim actuals`."""
-        if self.model == "exact":
-            return "exact: the simulated value"
         if self.model == "fraction":
-            error = f" × exp(N(0, {self.log_sd:.3f}))" if self.log_sd else ""
             return (
-                f"fraction: ytd = f × annual{error}, f ~ Beta(mean {self.fraction_mean:.3f}, "
-                f"sd {self.fraction_sd:.2f})"
+                f"fraction: ytd = f × annual, f ~ Beta(mean {self.fraction_mean:.3f}, "
+                f"sd {self.fraction_sd:.3f})"
             )
-        return f"{self.model}: × exp(N(0, {self.log_sd:.3f}))"
+        return f"{self.model}: × exp(N(0, {self.log_sd:.4f}))"
+
+    def beta(self) -> tuple[float, float]:
+        """The (a, b) of the fraction's Beta distribution (a fraction model only)."""
+        assert self.fraction_mean is not None and self.fraction_sd is not None
+        mean, var = self.fraction_mean, self.fraction_sd**2
+        common = mean * (1 - mean) / var - 1
+        return mean * common, (1 - mean) * common
 
 
 def observation_for(
@@ -222,20 +237,30 @@ def observation_for(
     """The observation model of one actual (see ``observation_models.toml``)."""
     models = observation_models()
     m = models.measurement
-    sd = m.preliminary_log_sd if status == "preliminary" else 0.0
+    sd = m.reported_log_sd
+    name = "reporting error"
+    if status == "preliminary":
+        name, sd = "measurement error", math.hypot(sd, m.preliminary_log_sd)
+    if definition_changed:
+        name, sd = "definition changed", max(sd * m.definition_changed_factor,
+                                             m.definition_changed_min_log_sd)  # fmt: skip
     kind = indicators()[indicator_id].type
-    fraction: tuple[float, float] | None = None
-    name = "exact" if sd == 0 else "measurement error"
     if period.months is not None and kind == "ratio":
-        name, sd = "ratio error", math.hypot(sd, models.year_to_date.ratio.log_sd)
-    elif period.months is not None:
+        return Observation("ratio error", math.hypot(sd, models.year_to_date.ratio.log_sd))
+    if period.months is not None:
         flow = models.year_to_date.flow
         factor = flow.indicators.get(indicator_id, flow).seasonal_factor
-        name, fraction = "fraction", (period.months / 12 * factor, flow.fraction_sd)
-    if definition_changed:
-        sd = max(sd * m.definition_changed_factor, m.definition_changed_min_log_sd)
-        name = "measurement error" if name == "exact" else name
-    return Observation(name, sd, *(fraction or (None, None)))
+        mean = period.months / 12 * factor
+        # f × exp(e) with E exp(e) = 1: same mean, variance (sd² + mean²)·exp(s²) − mean²
+        var = (flow.fraction_sd**2 + mean**2) * math.exp(sd**2) - mean**2
+        var = min(var, MAX_BETA_VAR_SHARE * mean * (1 - mean))
+        return Observation("fraction", 0.0, mean, math.sqrt(var))
+    return Observation(name, sd)
+
+
+# A Beta needs var < mean·(1 − mean); a fraction whose error would exceed that is capped at 95 %
+# of the bound (a U-shaped Beta, as uninformative as a fraction can be).
+MAX_BETA_VAR_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -257,14 +282,20 @@ class Pair:
 _FINAL_RANK = {"reported": 0, "derived": 1}  # a reported final figure wins over a derived one
 
 
-def preliminary_final_pairs() -> list[Pair]:
-    """Unit-years of observations.csv and reference_class/*.csv with a preliminary figure that
-    is an estimate (not a lower bound: "lower bound" in its note) and a final figure."""
+def _rows() -> list[dict[str, str]]:
+    """Every row of observations.csv and reference_class/*.csv."""
     folder = catalogue_dir()
     rows: list[dict[str, str]] = []
     for path in [folder / "observations.csv", *sorted((folder / "reference_class").glob("*.csv"))]:
         with open(path, encoding="utf-8", newline="") as f:
             rows.extend(csv.DictReader(f))
+    return rows
+
+
+def preliminary_final_pairs() -> list[Pair]:
+    """Unit-years of observations.csv and reference_class/*.csv with a preliminary figure that
+    is an estimate (not a lower bound: "lower bound" in its note) and a final figure."""
+    rows = _rows()
     prelim: dict[tuple[str, str, str], float] = {}
     final: dict[tuple[str, str, str], tuple[int, float]] = {}
     for r in rows:
@@ -285,3 +316,22 @@ def preliminary_log_sd() -> float:
     sd of a zero-mean multiplicative error)."""
     logs = [p.log_ratio for p in preliminary_final_pairs()]
     return math.sqrt(sum(x * x for x in logs) / len(logs))
+
+
+def final_final_pairs() -> list[Pair]:
+    """Unit-years with two different final figures (``reported`` or ``derived``), as pairs
+    (``preliminary`` holds the smaller)."""
+    pairs: dict[tuple[str, str, str], set[float]] = {}
+    for r in _rows():
+        if r["status"] in _FINAL_RANK:
+            pairs.setdefault((r["scope"], r["indicator"], r["year"]), set()).add(float(r["value"]))
+    return [
+        Pair(k[0], k[1], int(k[2]), min(v), max(v)) for k, v in sorted(pairs.items()) if len(v) == 2
+    ]
+
+
+def reported_log_sd() -> float:
+    """The sd ``s`` of a final figure's error: two independent final figures of one quantity
+    differ in log by ``s·√2``, so ``s`` is the rms log ratio of :func:`final_final_pairs` / √2."""
+    logs = [p.log_ratio for p in final_final_pairs()]
+    return math.sqrt(sum(x * x for x in logs) / len(logs) / 2)

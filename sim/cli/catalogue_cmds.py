@@ -197,5 +197,5 @@ def actuals_cmd(
         table.add_row(*(Text(x) for x in (a.indicator, f"{a.period} ({a.period.kind})",
                       f"{a.value:g} {unit}", status, o.describe(), a.source)))  # fmt: skip
     out.print(table)
-    print_plain(f"{len(rows)} actuals; `sim run` refuses them until the update with actuals "
-                "exists (issue 13)")  # fmt: skip
+    print_plain(f"{len(rows)} actuals; `sim run {file}` conditions the run on them and shows "
+                "what they changed")  # fmt: skip

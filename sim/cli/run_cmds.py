@@ -28,7 +28,7 @@ from sim.cli.app import (
     reports_errors,
 )
 from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, load_runnable, time_estimate
-from sim.scenario import MAX_DRAWS, refuse_actuals
+from sim.scenario import MAX_DRAWS
 
 # A comparison pack's folder is named after its scenarios; names are up to 80 characters, so
 # three of them exceed the 255-byte limit of a file name. Beyond this length the folder name
@@ -82,6 +82,35 @@ def print_attainment(result: Result) -> None:
         )
     if result.comparison is not None:
         print_comparison(result)
+    if result.has_actuals:
+        print_changes(result)
+
+
+def print_changes(result: Result) -> None:
+    """What the actuals changed: P(met) before and after (paired), and the effective sample
+    size after each year with actuals; warnings go to stderr."""
+    table = Table(
+        title=f"what the actuals changed ({len(result.scenario.actuals)} actuals; paired: the "
+        "same draws before and after)",
+        caption="moved most by: the actual whose effect on its own is largest (its change)",
+    )
+    for name, justify in (("target", "left"), ("before", "right"), ("after", "right"),
+                          ("change ± SE", "right"), ("moved most by", "left")):  # fmt: skip
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in result.changes().itertuples():
+        table.add_row(
+            row.target_id,
+            f"{row.p_before:.3f}",
+            f"{row.p_after:.3f}",
+            f"{row.difference:+.3f} ± {row.difference_se:.3f}",
+            f"{row.moved_most_by} ({row.moved_most_by_change:+.3f})",
+        )
+    out.print(table)
+    ess = ", ".join(f"{r.year}: {r.ess:,.0f} ({r.ess_share:.0%})"
+                    for r in result.effective_draws().itertuples())  # fmt: skip
+    out.print(f"effective draws after the actuals of {ess}", highlight=False)
+    for warning in result.warnings:
+        print_error(warning, label="warning:")
 
 
 def print_comparison(result: Result) -> None:
@@ -140,8 +169,6 @@ def run_cmd(
     pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
     """
     loaded = [load_runnable(p) for p in scenarios]
-    for sc in loaded:
-        refuse_actuals(sc)
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SimError(f"scenario names must differ (they name result folders): {names}")

@@ -18,12 +18,14 @@ from sim._version import __version__
 from sim.catalogue import indicators, observed
 from sim.plan import Plan
 from sim.reduction import Accumulator
+from sim.results import changes
 from sim.results.container import Result
 from sim.results.stats import (
     QUANTILES,
     paired_difference,
     proportion_se,
     status_of,
+    weighted_proportion_se,
     wilson,
 )
 from sim.results.store import FORMAT_VERSION
@@ -35,21 +37,20 @@ def build_result(
     scenario: Scenario, acc: Accumulator, plan: Plan, timings: dict[str, float]
 ) -> Result:
     """Turn one scenario's counts into tables."""
-    n = acc.draws
     years = acc.years
     modelled_index = {tid: j for j, tid in enumerate(acc.modelled)}
     rows = [
         _attainment_row(acc.targets.get(tid, base), acc, modelled_index.get(tid))
         for tid, base in targets().items()
     ]
-    return Result(
+    result = Result(
         scenario=scenario,
         attainment=pd.DataFrame(rows),
         joint=_joint(acc),
         groups=_groups(acc),
         cofailure=_cofailure(acc),
         n_met=pd.DataFrame(
-            {"targets_met": np.arange(len(acc.n_met)), "probability": acc.n_met / n}
+            {"targets_met": np.arange(len(acc.n_met)), "probability": acc.n_met / acc.total}
         ),
         trajectories=_trajectories(acc, years),
         distributions=_distributions(acc),
@@ -57,6 +58,24 @@ def build_result(
         manifest=_manifest(scenario, acc, plan, timings),
         comparison=None,
     )
+    if acc.prior is not None:
+        _add_update(result, acc)
+    return result
+
+
+def _add_update(result: Result, acc: Accumulator) -> None:
+    """A run with actuals: what they changed, how each weighed, the ESS by year, and the fans
+    before the update (:mod:`sim.results.changes`)."""
+    assert acc.prior is not None
+    scenario = result.scenario
+    ess = changes.ess_table(scenario, acc)
+    result.update_tables = {
+        "changes": changes.changes_table(scenario, acc),
+        "actuals": changes.actuals_table(scenario, acc),
+        "ess": ess,
+        "trajectories_before": _trajectories(acc.prior, acc.years),
+    }
+    result.manifest["update"] = changes.update_manifest(ess, acc)
 
 
 def _attainment_row(t: Target, acc: Accumulator, j: int | None) -> dict[str, Any]:
@@ -75,17 +94,26 @@ def _attainment_row(t: Target, acc: Accumulator, j: int | None) -> dict[str, Any
             status="qualitative" if not t.quantitative else "not_modelled",
         )  # fmt: skip
         return row
-    n = acc.draws
-    hits = int(acc.met[j])
-    p = hits / n
+    p, se, lo, hi = proportion(acc, j)
     grid, counts = acc.edges.targets[t.id], acc.judged[t.id]
-    lo, hi = wilson(hits, n)
     row.update(
-        p_met=p, mc_se=proportion_se(p, n), wilson_lo=lo, wilson_hi=hi,
+        p_met=p, mc_se=se, wilson_lo=lo, wilson_hi=hi,
         judged_q10=grid.quantile(counts, 0.10), judged_median=grid.quantile(counts, 0.50),
         judged_q90=grid.quantile(counts, 0.90), status=status_of(p),
     )  # fmt: skip
     return row
+
+
+def proportion(acc: Accumulator, j: int) -> tuple[float, float, float, float]:
+    """P(met) of the ``j``-th modelled target with its Monte Carlo SE and Wilson interval
+    (on the effective sample size when the draws are weighted by actuals)."""
+    hits, total = int(acc.met[j]), acc.total
+    p = hits / total if total else math.nan
+    se = weighted_proportion_se(p, acc.met_sq[j] / acc.unit_sq, total / acc.unit,
+                                acc.total_sq / acc.unit_sq)  # fmt: skip
+    n_eff = acc.effective_draws
+    lo, hi = wilson(hits, total) if acc.unit == 1 else wilson(p * n_eff, max(n_eff, 1e-12))
+    return p, se, lo, hi
 
 
 def _value_2022(indicator: str | None, acc: Accumulator) -> dict[str, Any]:
@@ -104,12 +132,14 @@ def _value_2022(indicator: str | None, acc: Accumulator) -> dict[str, Any]:
 
 
 def _joint(acc: Accumulator) -> pd.DataFrame:
-    n = acc.draws
-    p_all = acc.all_met / n
-    p = acc.met / n
+    # Joint and group probabilities: SEs on the effective sample size (Kish), exact for
+    # plain runs; per-target SEs use the exact weighted formula (``proportion``).
+    n = acc.effective_draws
+    p_all = acc.all_met / acc.total
+    p = acc.met / acc.total
     expected = float(p.sum())
     k = np.arange(len(acc.n_met))
-    var_count = float((acc.n_met / n) @ (k - expected) ** 2)
+    var_count = float((acc.n_met / acc.total) @ (k - expected) ** 2)
     rows = {
         "all_targets": (p_all, proportion_se(p_all, n)),
         "expected_number_met": (expected, math.sqrt(var_count / n)),
@@ -122,11 +152,11 @@ def _joint(acc: Accumulator) -> pd.DataFrame:
 
 
 def _groups(acc: Accumulator) -> pd.DataFrame:
-    n = acc.draws
+    n = acc.effective_draws
     out = []
     for g, hits in acc.group_all_met.items():
         members = [t for t in acc.modelled if acc.targets[t].group == g]
-        p = hits / n
+        p = hits / acc.total
         out.append({"group": g, "name_zh": groups()[g].name_zh, "name_en": groups()[g].name_en,
                     "targets": len(members), "p_all_met": p,
                     "mc_se": proportion_se(p, n)})  # fmt: skip
@@ -136,7 +166,7 @@ def _groups(acc: Accumulator) -> pd.DataFrame:
 def _cofailure(acc: Accumulator) -> pd.DataFrame:
     """P(both targets missed) for every pair of modelled targets."""
     return pd.DataFrame(
-        acc.cofail / acc.draws, index=list(acc.modelled), columns=list(acc.modelled)
+        acc.cofail / acc.total, index=list(acc.modelled), columns=list(acc.modelled)
     ).rename_axis("target_id")
 
 
@@ -171,7 +201,7 @@ def _distributions(acc: Accumulator) -> pd.DataFrame:
             lo = -math.inf if i == 0 else grid.lo + (i - 1) * grid.width
             hi = math.inf if i == grid.bins + 1 else grid.lo + i * grid.width
             rows.append({"target_id": tid, "bin_lo": lo, "bin_hi": hi,
-                         "probability": counts[i] / acc.draws})  # fmt: skip
+                         "probability": counts[i] / acc.total})  # fmt: skip
     return pd.DataFrame(rows, columns=["target_id", "bin_lo", "bin_hi", "probability"])
 
 
@@ -194,6 +224,10 @@ def _sample(acc: Accumulator, years: tuple[int, ...]):
         },
         attrs={"description": "whole trajectories of the first draws of the run"},
     )
+    if acc.prior is not None:  # a run with actuals: each kept draw's posterior weight
+        ds["weight"] = (("draw",), acc.sample_weight[:size])
+        ds.attrs["description"] += "; weight: each draw's weight given the actuals (mean of"
+        ds.attrs["description"] += " weight × value is the posterior mean)"
     return ds
 
 
@@ -211,6 +245,7 @@ def _manifest(
         "annual_cost_wan": scenario.annual_cost_wan(),
         "seed": plan.seed,
         "draws": acc.draws,
+        "effective_draws": acc.effective_draws,
         "chunk_size": plan.chunk_size,
         "sample_draws": min(plan.sample_size, acc.draws),
         "years": list(acc.years),

@@ -72,6 +72,8 @@ class Result:
     manifest: dict[str, Any]
     comparison: pd.DataFrame | None = None
     path: Path | None = field(default=None, repr=False)
+    # A run with actuals: "changes", "actuals", "ess", "trajectories_before" (sim.results.changes)
+    update_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ summaries
     @property
@@ -104,6 +106,42 @@ class Result:
         """The scenario's annual lever cost in 万元 (as recorded when it ran)."""
         value = self.manifest.get("annual_cost_wan")
         return float(value) if value is not None else float(self.scenario.annual_cost_wan())
+
+    # ------------------------------------------------------------------ actuals
+    @property
+    def has_actuals(self) -> bool:
+        """Whether the run was conditioned on actuals."""
+        return bool(self.update_tables)
+
+    def _update_table(self, name: str) -> pd.DataFrame:
+        if not self.update_tables:
+            raise ResultError(
+                f"{self.scenario.name}: this run has no actuals, so nothing was updated; add "
+                "[[actuals]] to the scenario (see scenarios/monitoring_example.toml)"
+            )
+        return self.update_tables[name]
+
+    def changes(self) -> pd.DataFrame:
+        """What the actuals changed: per target, P(met) before and after, the paired
+        difference with its SE, and the actual that moved it most; largest moves first."""
+        df = self._update_table("changes")
+        order = df["difference"].abs().sort_values(ascending=False, kind="stable").index
+        return df.loc[order].reset_index(drop=True)
+
+    def actuals(self) -> pd.DataFrame:
+        """The actuals: observation model, where each fell in the model's view before the
+        update (prior percentile) and its effective sample size on its own."""
+        return self._update_table("actuals")
+
+    def effective_draws(self) -> pd.DataFrame:
+        """The effective sample size after each year with actuals, and the draws needed to
+        bring it to the warning threshold."""
+        return self._update_table("ess")
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings of the run (a low effective sample size after the actuals, say)."""
+        return list(self.manifest.get("update", {}).get("warnings", []))
 
     # ------------------------------------------------------------------ notebook helpers
     def table(self, status: str | None = None) -> pd.DataFrame:
@@ -173,7 +211,7 @@ class Result:
         }
         if self.comparison is not None:
             tables["comparison"] = self.comparison
-        return tables
+        return tables | self.update_tables
 
     def save(self, directory: str | Path) -> Path:
         """Write every table, the trajectory sample and the manifest; atomic (see
@@ -217,4 +255,5 @@ def load_result(directory: str | Path) -> Result:
         manifest=manifest,
         comparison=t.get("comparison"),
         path=stored.folder,
+        update_tables={k: t[k] for k in store.UPDATE_TABLES if k in t},
     )

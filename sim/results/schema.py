@@ -53,7 +53,17 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
         ("p_reference", "p_scenario", "difference", "difference_se"),
         False,
     ),
+    "changes": (
+        ("target_id", "p_before", "p_after", "difference", "difference_se", "moved_most_by"),
+        ("p_before", "p_after", "difference", "difference_se"),
+        False,
+    ),
+    "actuals": (("indicator", "period", "value", "prior_percentile", "ess_alone"),
+                ("value", "ess_alone"), False),
+    "ess": (("year", "actuals", "ess", "ess_share", "draws_needed"),
+            ("year", "actuals", "ess", "ess_share"), False),
 }  # fmt: skip
+TABLE_COLUMNS["trajectories_before"] = TABLE_COLUMNS["trajectories"]
 # The joint table's rows that the summaries and the pack read.
 JOINT_ROWS = ("all_targets", "expected_number_met", "number_of_targets_modelled")
 STATUSES = frozenset({"likely", "uncertain", "at_risk", "not_modelled", "qualitative"})

@@ -25,12 +25,43 @@ def status_of(p: float) -> str:
     return "likely" if p >= LIKELY else "uncertain" if p >= UNCERTAIN else "at_risk"
 
 
-def proportion_se(p: float, n: int) -> float:
-    """Monte Carlo standard error of a proportion ``p`` estimated from ``n`` draws."""
+def proportion_se(p: float, n: float) -> float:
+    """Monte Carlo standard error of a proportion ``p`` estimated from ``n`` (effective) draws."""
     return math.sqrt(max(p * (1 - p), 0.0) / n) if n else math.nan
 
 
-def wilson(hits: int, n: int, z: float = Z95) -> tuple[float, float]:
+def weighted_proportion_se(p: float, hits_sq: float, total: float, total_sq: float) -> float:
+    """Monte Carlo SE of a self-normalised weighted proportion ``p = Σw·m / Σw`` (delta method):
+    ``sqrt((1 − p)² Σw²m + p² (Σw² − Σw²m)) / Σw``; with every weight 1 it is the binomial SE.
+
+    ``hits_sq`` = Σw² over hits, ``total`` = Σw, ``total_sq`` = Σw², all in the same units.
+    """
+    if total <= 0:
+        return math.nan
+    var = (1 - p) ** 2 * hits_sq + p * p * max(total_sq - hits_sq, 0.0)
+    return math.sqrt(max(var, 0.0)) / total
+
+
+def update_difference_se(
+    p_after: float, p_before: float, hits_sq: float, total: float, total_sq: float, draws: int
+) -> float:
+    """SE of ``p_after − p_before`` when both are counted on the same draws, ``p_before``
+    unweighted and ``p_after`` weighted (a run with actuals against the same run without).
+
+    The delta method's influence of draw i is ``w̃ᵢ(mᵢ − p_a) − (mᵢ − p_b)`` with
+    ``w̃ = w·n/Σw``; its sum of squares reduces to the weighted term, minus ``2n·p_a(1 − p_a)``
+    (the cross term: Σw̃(m − p_a)(m − p_b) = n·p_a(1 − p_a)), plus ``n·p_b(1 − p_b)``
+    (docs/model.md, "Monitoring"). Zero when every weight is equal.
+    """
+    if total <= 0 or draws == 0:
+        return math.nan
+    scale = draws / total
+    weighted = scale**2 * ((1 - p_after) ** 2 * hits_sq + p_after**2 * (total_sq - hits_sq))
+    ss = weighted - 2 * draws * p_after * (1 - p_after) + draws * p_before * (1 - p_before)
+    return math.sqrt(max(ss, 0.0)) / draws
+
+
+def wilson(hits: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (sensible at 0 and 1, unlike p ± 2 SE)."""
     if n == 0:
         return (math.nan, math.nan)

@@ -37,7 +37,8 @@ WORKBOOK = "results.xlsx"
 REQUIRED_TABLES = (
     "attainment", "joint", "groups", "cofailure", "n_met", "trajectories", "distributions",
 )  # fmt: skip
-OPTIONAL_TABLES = ("comparison",)
+UPDATE_TABLES = ("changes", "actuals", "ess", "trajectories_before")  # a run with actuals
+OPTIONAL_TABLES = ("comparison", *UPDATE_TABLES)
 
 
 def write_folder(
