@@ -3,7 +3,8 @@
 A scenario pack draws :data:`SCENARIO_PAGES` for one result; a comparison pack draws
 :data:`COMPARISON_PAGES` for several results of one joint run (the first is the reference).
 Every function returns A4-landscape :class:`matplotlib.figure.Figure` pages (most charts fit
-one page; the table, the fans, the at-risk distributions and the assumptions may take more).
+one page; the table, the fans, the at-risk distributions and the assumptions may take more; a
+page with nothing to show returns none, as the changes page of a run without actuals).
 Build and save them inside :func:`sim.charts.layout.styled`, as :func:`sim.charts.pack.build_pack`
 does, so that the fonts apply.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from sim.charts.bars import pmet_bars
 from sim.charts.breaks import breaks_page
+from sim.charts.changes import changes_page
 from sim.charts.common import Pages
 from sim.charts.compare_costs import comparison_costs, comparison_levers
 from sim.charts.compare_cover import comparison_cover
@@ -32,6 +34,7 @@ ComparisonFunction = Callable[[Sequence[Result], str], Pages]
 
 SCENARIO_PAGES: list[tuple[str, PageFunction]] = [
     ("cover", cover),
+    ("changes", changes_page),  # a run with actuals only: no page otherwise
     ("table", status_table),
     ("pmet", pmet_bars),
     ("fans", fan_charts),
