@@ -250,7 +250,74 @@ def test_the_pack_of_a_run_with_actuals_has_the_page_after_the_cover(
 ) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = build_pack([monitored], tmp_path, lang="zh", parallel=False)
+        report = build_pack([monitored], tmp_path, lang="zh", png=False)
     assert report.page_names[:2] == ["cover", "changes"]
-    assert report.pngs[1].name == "02_changes.png" and report.pngs[1].stat().st_size > 10_000
+    assert report.pages == len(report.page_names) and report.pdf.stat().st_size > 10_000
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def _overlapping_texts(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of the page's texts whose boxes overlap (the page drawn at 100 dpi)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts if t.get_text()]
+    out = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            if box_a.overlaps(box_b) and box_a.intersection(box_a, box_b).width > 1:
+                out.append((a, b))
+    return out
+
+
+@pytest.fixture(scope="module")
+def many() -> sim.Result:
+    """The example with six more figures (eleven in all), on few draws."""
+    from sim.scenario import from_dict
+
+    spec = sim.load_scenario(EXAMPLE).spec()
+    extra = [
+        ("tech_contract_turnover", "2023", 95.0),
+        ("hightech_tax_reduction", "2023", 1.3),
+        ("rd_super_deduction", "2024-01..03", 5.0),
+        ("iur_projects", "2023", 170.0),
+        ("enterprise_rd_institutions_new", "2023", 9.0),
+        ("zjtx_new", "2025-01..11", 12.0),
+    ]
+    spec["actuals"] += [{"indicator": i, "period": p, "value": v, "status": "reported",
+                         "source": "test"} for i, p, v in extra]  # fmt: skip
+    return sim.run(from_dict(spec | {"name": "many"}), draws=500)
+
+
+def test_many_figures_show_eight_and_count_the_rest(many: sim.Result) -> None:
+    with styled("en"):
+        text = "\n".join(_texts(changes_page(many, "en")[0]))
+        fig = fan_figure(many, "tech_contracts_cumulative", "en")
+    assert "3 more figures not shown" in text
+    # 2023 in full, then Jan–May 2024 annualised: the running total can take both
+    acts = many.actuals()
+    ytd = acts[(acts["indicator"] == "tech_contract_turnover") & (acts["months"] == 5)]
+    annual = float(ytd["annualised"].iloc[0])
+    ax = fig.axes[0]
+    assert _markers(ax, L.ACTUAL_COLOUR, hollow=False) == [(2023, pytest.approx(95.0))]
+    assert _markers(ax, L.ACTUAL_COLOUR, hollow=True) == [(2024, pytest.approx(95.0 + annual))]
+
+
+def test_the_overlap_check_finds_an_overlap() -> None:
+    fig = Figure(figsize=(4, 2))
+    fig.text(0.1, 0.5, "some words")
+    fig.text(0.15, 0.5, "more words")
+    fig.text(0.1, 0.1, "apart")
+    assert _overlapping_texts(fig) == [("some words", "more words")]
+
+
+@pytest.mark.slow  # four pages drawn (~10 s)
+def test_no_text_overlaps_on_the_page(monitored: sim.Result, many: sim.Result) -> None:
+    """With five figures and with eleven (the tables move up, the target rows give way)."""
+    for result in (monitored, many):
+        for lang in ("zh", "en"):
+            with styled(lang):
+                fig = changes_page(result, lang)[0]
+                assert not _overlapping_texts(fig), _overlapping_texts(fig)[:3]

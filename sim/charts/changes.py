@@ -49,7 +49,9 @@ AXES = (0.27, 0.27)  # left and width of the P(met) axis (figure fraction)
 CHANGE_X = 0.628  # right edge of the change column
 STATUS_X = (0.675, 0.717, 0.759)  # the status before, the arrow, the status after
 MOVED_X = 0.805  # left edge of the "moved most by" column
-TABLES_TOP = 0.395  # top of the tables of figures and of effective draws
+TABLES_TOP = 0.395  # top of the tables of figures and of effective draws (at most 5 figures)
+TABLES_BOTTOM = 0.125  # the tables end above the note
+ACTUAL_ROW_H, HEAD_H = 0.034, 0.042  # rows of the tables (figure fraction)
 ESS_X = 0.655  # left edge of the effective-draws block
 GREY = "#a6a6a6"
 
@@ -66,9 +68,12 @@ def changes_page(result: Result, lang: str = "zh") -> Pages:
         first, last = (L.period_text(int(y), int(m), lang) for y, m in (spans[0], spans[-1]))
         subtitle = t("chg_subtitle", lang, n=len(acts), first=first, last=last)
         fig = new_page(t("chg_title", lang), subtitle, footer_text(result, st), st)
-        _changes(fig, change_rows(result), st)
-        _actuals_table(fig, acts, st)
-        _effective_draws(fig, result, st)
+        # more figures push the tables up and leave fewer rows for the targets
+        shown = min(len(acts), MAX_ACTUALS)
+        top = max(TABLES_TOP, TABLES_BOTTOM + 0.035 + HEAD_H + ACTUAL_ROW_H * shown)
+        _changes(fig, change_rows(result), st, top)
+        _actuals_table(fig, acts, st, top)
+        _effective_draws(fig, result, st, top)
         note(fig, L.wrapped(t("chg_note", lang), columns(RIGHT - LEFT, 7.2, lang)), st,
              y=0.06, size=7.2)  # fmt: skip
         return [fig]
@@ -93,13 +98,13 @@ def _slots(rows: list[dict[str, Any]], room: int) -> tuple[list[tuple[str, Any]]
     return slots, len(clear) - n_clear, len(unclear) - n_unclear
 
 
-def _changes(fig: Figure, rows: list[dict[str, Any]], st: Style) -> None:
+def _changes(fig: Figure, rows: list[dict[str, Any]], st: Style, tables_top: float) -> None:
     """The before → after chart of the targets, with the change, status and figure columns."""
     lang = st.lang
     column_heading(fig, LEFT, t("chg_heading", lang))
     _changes_legend(fig, lang)
     top = CONTENT_TOP - 0.085
-    room = min(MAX_ROWS, int((top - TABLES_TOP - 0.045) / ROW_H))
+    room = min(MAX_ROWS, int((top - tables_top - 0.045) / ROW_H))
     slots, hidden_clear, hidden = _slots(rows, room)
     n = len(slots)
     ax = fig.add_axes((AXES[0], top - n * ROW_H, AXES[1], n * ROW_H))
@@ -224,11 +229,11 @@ def _changes_legend(fig: Figure, lang: str) -> None:
                columnspacing=1.4)  # fmt: skip
 
 
-def _actuals_table(fig: Figure, acts: pd.DataFrame, st: Style) -> None:
+def _actuals_table(fig: Figure, acts: pd.DataFrame, st: Style, top: float) -> None:
     """The figures: indicator, period, value (annualised if a year-to-date flow), where it fell
     before the update, and whether it is preliminary or on a changed definition."""
     lang = st.lang
-    fig.text(LEFT, TABLES_TOP, t("chg_actuals_heading", lang), fontsize=10, fontweight="bold",
+    fig.text(LEFT, top, t("chg_actuals_heading", lang), fontsize=10, fontweight="bold",
              color=L.INK, va="top")  # fmt: skip
     cols = [Column(t("chg_col_indicator", lang), 3.0), Column(t("chg_col_period", lang), 1.3),
             Column(t("chg_col_value", lang), 2.3, "right"),
@@ -237,11 +242,10 @@ def _actuals_table(fig: Figure, acts: pd.DataFrame, st: Style) -> None:
     width = ESS_X - 0.03 - LEFT
     name_cols = columns(width * 3.0 / 10.0, 7.6, lang) - 2
     rows = [_actual_row(a, name_cols, st) for a in acts.head(MAX_ACTUALS).to_dict("records")]
-    row_h, head_h = 0.036, 0.042
-    height = head_h + row_h * len(rows)
-    bottom = draw_table(fig, (LEFT, TABLES_TOP - 0.025 - height, width, height), cols, rows, st,
-                        font_size=7.6, header_size=7.2, row_height=row_h,
-                        header_height=head_h)  # fmt: skip
+    height = HEAD_H + ACTUAL_ROW_H * len(rows)
+    bottom = draw_table(fig, (LEFT, top - 0.025 - height, width, height), cols, rows, st,
+                        font_size=7.6, header_size=7.2, row_height=ACTUAL_ROW_H,
+                        header_height=HEAD_H)  # fmt: skip
     if len(acts) > MAX_ACTUALS:
         fig.text(LEFT, bottom - 0.01, t("chg_more_actuals", lang, n=len(acts) - MAX_ACTUALS),
                  fontsize=7.2, color=L.MUTED, va="top")  # fmt: skip
@@ -274,13 +278,13 @@ def _actual_row(a: dict[str, Any], name_cols: int, st: Style) -> Row:
     ], rule=True)  # fmt: skip
 
 
-def _effective_draws(fig: Figure, result: Result, st: Style) -> None:
+def _effective_draws(fig: Figure, result: Result, st: Style, top: float) -> None:
     """Effective draws after each year with figures, and the warnings of the update."""
     lang = st.lang
     update = result.manifest.get("update", {})
     warn = int(update.get("ess_warn_below", 0))
     draws = int(result.manifest["draws"])
-    fig.text(ESS_X, TABLES_TOP, t("chg_ess_heading", lang), fontsize=10, fontweight="bold",
+    fig.text(ESS_X, top, t("chg_ess_heading", lang), fontsize=10, fontweight="bold",
              color=L.INK, va="top")  # fmt: skip
     cols = [Column(t("chg_col_upto", lang), 0.9), Column(t("chg_col_figures", lang), 0.9, "right"),
             Column(t("chg_col_ess", lang), 1.6, "right"),
@@ -298,14 +302,16 @@ def _effective_draws(fig: Figure, result: Result, st: Style) -> None:
         if low:
             lines.append(t("chg_ess_warn", lang, year=int(r["year"]), ess=f"{r['ess']:,.0f}",
                            draws=f"{draws:,}", warn=f"{warn:,}", needed=needed))  # fmt: skip
-    lines += [_other_warning(w, lang) for w in result.warnings
-              if not w.startswith("after the actuals of")]  # fmt: skip
-    height = 0.042 + 0.028 * len(rows)
-    bottom = draw_table(fig, (ESS_X, TABLES_TOP - 0.025 - height, RIGHT - ESS_X, height), cols,
+    # the warning of the last year the table marks: the result rests on all the figures (the
+    # earlier years' warnings say the same of fewer figures, and would not fit)
+    lines = lines[-1:] + [_other_warning(w, lang) for w in result.warnings
+                          if not w.startswith("after the actuals of")]  # fmt: skip
+    height = HEAD_H + 0.028 * len(rows)
+    bottom = draw_table(fig, (ESS_X, top - 0.025 - height, RIGHT - ESS_X, height), cols,
                         rows, st, font_size=7.6, header_size=7.2, row_height=0.028,
-                        header_height=0.042)  # fmt: skip
-    text = "\n".join(L.wrapped(line, columns(RIGHT - ESS_X, 7.2, lang) - 2)
-                     for line in (lines or [t("chg_ess_ok", lang)]))  # fmt: skip
+                        header_height=HEAD_H)  # fmt: skip
+    text = "\n\n".join(L.wrapped(line, columns(RIGHT - ESS_X, 7.2, lang) - 2)
+                       for line in (lines or [t("chg_ess_ok", lang)]))  # fmt: skip
     fig.text(ESS_X, bottom - 0.012, st.text(text), fontsize=7.2, va="top", linespacing=1.3,
              color=L.STATUS_COLOURS["at_risk"] if lines else L.MUTED)  # fmt: skip
 
