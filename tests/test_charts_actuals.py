@@ -172,8 +172,18 @@ def test_a_fan_without_actuals_has_neither_markers_nor_their_legend(plain: sim.R
 def test_the_fans_page_has_the_legend_of_the_actuals_only_with_actuals(
     monitored: sim.Result, plain: sim.Result
 ) -> None:
-    with_actuals = "\n".join(_texts(fan_charts(monitored, "en")[0]))
+    pages = fan_charts(monitored, "en")
+    with_actuals = "\n".join(_texts(pages[0]))
     assert "latest figure, full year" in with_actuals and "before the latest" in with_actuals
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for page in pages:  # a panel's subtitle, P(met) tag and actuals named in it stay apart
+        renderer = FigureCanvasAgg(page).get_renderer()
+        for ax in page.axes:
+            boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+            for i, a in enumerate(boxes):
+                assert not any(a.overlaps(b) and a.intersection(a, b).width > 1
+                               for b in boxes[i + 1 :]), ax.get_title(loc="left")  # fmt: skip
     without = fan_charts(plain, "en")
     assert len(without[0].legends) == 1
     for fig in without:

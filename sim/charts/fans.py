@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import offset_copy
 
@@ -107,8 +109,9 @@ def _fan_panel(ax: Any, result: Result, r: dict[str, Any], st: Style) -> None:
     ax.set_axisbelow(True)
     title, size = fit_title(st.text(L.target_label(r, lang)), ax, 8.3)
     ax.set_title(title, fontsize=size, fontweight="bold", loc="left", pad=14, color=L.INK)
-    ax.text(0, 1.035, st.text(_fan_subtitle(d, lang)), transform=ax.transAxes, fontsize=6.8,
-            color=L.MUTED, va="bottom")  # fmt: skip
+    subtitle, size = _fit_subtitle(st.text(_fan_subtitle(d, lang)), ax)
+    ax.text(0, 1.035, subtitle, transform=ax.transAxes, fontsize=size, color=L.MUTED,
+            va="bottom")  # fmt: skip
     _status_tag(ax, r)
 
 
@@ -171,6 +174,30 @@ def _status_tag(ax: Any, r: dict[str, Any]) -> None:
     shifted = offset_copy(ax.transAxes, fig=ax.figure, x=-33, units="points")
     ax.text(1.0, 1.035, "■", transform=shifted, fontsize=8, ha="right", va="bottom",
             color=L.STATUS_COLOURS.get(r["status"], L.MUTED))  # fmt: skip
+
+
+TAG_POINTS = 44.0  # the P(met) tag at the top right of a panel ("■ 100.0%") and a gap
+
+
+def _fit_subtitle(text: str, ax: Any, size: float = 6.8) -> tuple[str, float]:
+    """The subtitle at a size that keeps it clear of the P(met) tag: as is, a little smaller,
+    or cut with '…' (a long English unit). Widths are measured in the font drawn (call it
+    inside :func:`styled`)."""
+    room = ax.get_position().width * ax.figure.get_figwidth() * 72 - TAG_POINTS
+    for s in (size, size - 0.4, size - 0.8):
+        if _points(text, s) <= room:
+            return text, s
+    s = size - 0.8
+    while len(text) > 1 and _points(text + "…", s) > room:
+        text = text[:-1]
+    return text.rstrip() + "…", s
+
+
+def _points(text: str, size: float) -> float:
+    """The width of ``text`` at ``size`` pt in the current font, in points (3 % to spare)."""
+    width, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=size),
+                                                              ismath=False)  # fmt: skip
+    return 1.03 * width
 
 
 def _fan_subtitle(d: dict[str, Any], lang: str) -> str:
