@@ -63,9 +63,10 @@ def fan_charts(result: Result, lang: str = "zh") -> Pages:
                 ax = fig.add_axes(rect)
                 _fan_panel(ax, result, r, st)
             _fan_legend(fig, lang, actuals=result.has_actuals)
-            text = L.wrapped(
-                t("fan_note", lang, n=f"{sample_n:,}"), columns(RIGHT - LEFT, 7.5, lang)
-            )
+            text = t("fan_note", lang, n=f"{sample_n:,}")
+            if result.has_actuals:  # the paths are weighted by how well they fit the figures
+                text += t("sentence_gap", lang) + t("fan_note_weighted", lang)
+            text = L.wrapped(text, columns(RIGHT - LEFT, 7.5, lang))
             note(fig, text, st)
             figs.append(fig)
         return figs
