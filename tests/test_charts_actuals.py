@@ -258,9 +258,15 @@ def test_periods_in_both_languages() -> None:
 def test_the_pack_of_a_run_with_actuals_has_the_page_after_the_cover(
     monitored: sim.Result, tmp_path: Path
 ) -> None:
+    """Built from the saved and reloaded result, as `sim report` does."""
+    reloaded = sim.load_result(monitored.save(tmp_path / "result"))
+    assert reloaded.has_actuals
+    with styled("zh"):
+        text = "\n".join(_texts(changes_page(reloaded, "zh")[0]))
+    assert "高新技术企业数（有效） 2023年" in text and "2024年1–5月" in text
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = build_pack([monitored], tmp_path, lang="zh", png=False)
+        report = build_pack([reloaded], tmp_path / "charts", lang="zh", png=False)
     assert report.page_names[:2] == ["cover", "changes"]
     assert report.pages == len(report.page_names) and report.pdf.stat().st_size > 10_000
     assert not [w for w in caught if "missing from font" in str(w.message)]

@@ -32,10 +32,13 @@ def change_rows(result: Result) -> list[Row]:
     its attainment row (for its label) with ``p_before``, ``p_after``, ``difference``,
     ``difference_se``, ``status_before``, ``status_after``, ``clear`` (the change exceeds
     :data:`CLEAR_SE` standard errors), and ``moved_by`` (the actuals-table row of the actual
-    that moved it most, or None). Clear changes first, then by the size of the change."""
+    that moved it most with its ``label``, or just the label if the table lacks it; None if
+    no actual moved it clearly on its own). Clear changes first, then by the size of the change."""
     attainment = {r["target_id"]: r for r in rows_in_policy_order(result, modelled_only=True)}
     actuals = {actual_label(a["indicator"], a["period"]): a
                for a in result.actuals().to_dict("records")}  # fmt: skip
+    for label, a in actuals.items():
+        a["label"] = label
     rows = []
     for c in result.changes().to_dict("records"):
         base = attainment.get(c["target_id"])
@@ -48,7 +51,8 @@ def change_rows(result: Result) -> list[Row]:
             "difference": diff, "difference_se": se,
             "status_before": c["status_before"], "status_after": c["status_after"],
             "clear": abs(diff) > CLEAR_SE * se,
-            "moved_by": actuals.get(moved) if isinstance(moved, str) else None,
+            "moved_by": (actuals.get(moved, {"label": moved})
+                         if isinstance(moved, str) and moved else None),
         })  # fmt: skip
     return sorted(rows, key=lambda r: (not r["clear"], -abs(r["difference"])))
 

@@ -132,7 +132,8 @@ def _changes(fig: Figure, rows: list[dict[str, Any]], st: Style, tables_top: flo
     if hidden_clear:
         more.insert(0, t("chg_more_clear", lang, n=hidden_clear))
     if more:
-        fig.text(LEFT, top - n * ROW_H - 0.012, " ".join(more), fontsize=7.3, color=L.MUTED,
+        fig.text(LEFT, top - n * ROW_H - 0.012, t("sentence_gap", lang).join(more), fontsize=7.3,
+                 color=L.MUTED,
                  va="top")  # fmt: skip
 
 
@@ -182,9 +183,11 @@ def _row_text(fig: Figure, tf: Transform, y: float, r: dict[str, Any], st: Style
     if moved is None:
         text = t("chg_no_single" if r["clear"] else "chg_no_actual", lang)
     else:
-        name = L.pick((moved["name_zh"], moved["name_en"]), lang)
-        period = L.period_text(int(moved["year"]), int(moved["months"]), lang)
-        text = L.wrapped(f"{name} {period}", columns(RIGHT - MOVED_X, 7.3, lang), max_lines=2)
+        text = moved["label"]  # an actual not in the table of actuals: as the run named it
+        if "indicator" in moved:
+            name = L.pick((moved["name_zh"], moved["name_en"]), lang)
+            text = f"{name} {L.period_text(int(moved['year']), int(moved['months']), lang)}"
+        text = L.wrapped(text, columns(RIGHT - MOVED_X, 7.3, lang), max_lines=2)
     fig.text(MOVED_X, y, st.text(text), transform=tf, fontsize=7.3, color=colour, va="center",
              linespacing=1.05)  # fmt: skip
 
