@@ -16,11 +16,13 @@ Public API
 =========================  ===========================================================
 
 A ``Scenario`` changes in code with ``with_levers(cultivation_programme=2400)``,
-``scale_levers(talent_programme=1.5)``, ``with_readings(...)``, ``with_assumptions(...)``
-and ``renamed(...)``; each returns a new, validated scenario. A ``Result`` gives DataFrames
-(``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``, ``joint``,
-``comparison``), ``save(folder)``, and the pack's charts as Figures through ``result.plot``
-(``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
+``scale_levers(talent_programme=1.5)``, ``with_readings(...)``, ``with_assumptions(...)``,
+``with_actuals({...})`` (published figures to condition on) and ``renamed(...)``; each returns a
+new, validated scenario. A result of a scenario with actuals also gives ``changes()`` (P(met)
+before and after, paired), ``actuals()``, ``effective_draws()`` and ``warnings``. A ``Result``
+gives DataFrames (``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``,
+``joint``, ``comparison``), ``save(folder)``, and the pack's charts as Figures through
+``result.plot`` (``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
 ``.cofailure()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis`` computes from results
 what the charts show: ``drivers(result, target_id)``, ``parameter_draws(result)``,
 ``differences(results)``, ``crossings(results)``, ``cost_effect(results)``, …

@@ -317,6 +317,25 @@ class Scenario:
         data = {**spec, **changes, **_titles(title_zh, title_en)}
         return from_dict(data, source=f"{self.source} (modified in code)")
 
+    def with_actuals(self, *actuals: Mapping[str, Any], replace_all: bool = False) -> Scenario:
+        """A copy with more actuals (dicts with the keys of ``[[actuals]]``), validated like a
+        file (raises ScenarioError naming ``actuals[i].key``). An actual for an indicator and
+        period already given replaces it (a preliminary figure superseded by the final one);
+        ``replace_all=True`` drops the old ones first.
+
+        Example: ``sc.with_actuals({"indicator": "hightech_enterprises", "period": "2023",
+        "value": 365, "status": "reported", "source": "statistics bulletin 2023"})``
+        """
+        new = [dict(a) for a in actuals]
+        given = {(a.get("indicator"), str(a.get("period"))) for a in new}
+        kept = [] if replace_all else [a.spec() for a in self.actuals
+                                       if (a.indicator, str(a.period)) not in given]  # fmt: skip
+        return self._revalidated(actuals=kept + new)
+
+    def without_actuals(self) -> Scenario:
+        """A copy without actuals: the view on the policy date."""
+        return replace(self, actuals=())
+
     def with_run_settings(self, draws: int | None = None, seed: int | None = None) -> Scenario:
         """A copy with another number of draws or seed."""
         return replace(self, draws=draws or self.draws, seed=self.seed if seed is None else seed)
