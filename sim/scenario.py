@@ -18,7 +18,7 @@ A scenario is a TOML file::
     [assumptions]                      # parameter_id = value, fixes an uncertain parameter
     "firms.renewal_pass_rate" = 0.8
 
-    [[actuals]]                        # figures published since the policy date (issue 13)
+    [[actuals]]                        # figures published since the policy date (sim.update)
     indicator = "hightech_enterprises"
     period = "2023"                    # a year, or a year-to-date span such as "2024-01..05"
     value = 420
