@@ -40,7 +40,9 @@ def test_p_met_is_the_runs_on_the_same_draws(sens: Sensitivity) -> None:
 
 
 def test_tables_rank_every_uncertain_parameter(sens: Sensitivity) -> None:
-    uncertain = [p for p, prior in sim.parameters().items() if prior.dist != "fixed"]
+    uncertain = [p for p, prior in sim.parameters().items()
+                 if prior.dist != "fixed" and not p.startswith("lever.")]  # fmt: skip
+    assert "elasticities of levers" in sens.notes[-1]  # the baseline changes no lever
     for tid in TWO:
         table = sens.table(tid)
         assert sorted(table["parameter"]) == sorted(uncertain)
@@ -59,6 +61,13 @@ def test_tables_rank_every_uncertain_parameter(sens: Sensitivity) -> None:
     ranked = sens.unknowns(5)
     assert ranked["measurable"].all()
     assert (ranked["s_met"] > 4 * ranked["s_met_se"]).all()
+
+
+def test_elasticities_of_changed_levers_are_analysed() -> None:
+    sc = sim.load_scenario(BASELINE).with_levers(talent_programme=2000)
+    sens = sim.sensitivity(sc, draws=MIN_DRAWS, targets=["national_talents_2025"])
+    elasticities = {p for p in sens.table()["parameter"] if p.startswith("lever.")}
+    assert elasticities == {p for p in sim.parameters() if p.startswith("lever.talent_programme.")}
 
 
 def test_the_same_seed_gives_the_same_result() -> None:

@@ -30,12 +30,20 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from sim.analysis.learn_draws import MIN_DRAWS, given_data, make_setup, modelled_targets, simulate
+from sim.analysis.learn_draws import (
+    MIN_DRAWS,
+    given_data,
+    idle_elasticity,
+    make_setup,
+    modelled_targets,
+    simulate,
+)
 from sim.analysis.learn_tables import build, frames, ranking
 from sim.analysis.sobol import BINS
 from sim.engine import check_components
 from sim.errors import SimError
 from sim.plan import plan_for
+from sim.priors import parameters
 from sim.results.stats import STATUS_ORDER
 from sim.scenario import Scenario, load_scenario
 
@@ -93,6 +101,12 @@ def sensitivity(
     else:
         estimates = build(setup, given_data(setup, pilot, jobs, executor, on_progress))
     target_df, rows = frames(setup, estimates)
+    idle = [p for p in parameters() if idle_elasticity(p, sc) and p not in sc.assumptions]
+    notes = tuple(estimates.get("notes", ()))
+    if idle:
+        notes += (f"{len(idle)} elasticities of levers the scenario leaves at their status quo "
+                  "are left out: a lever's response is 1 there whatever the elasticity, so their "
+                  "index is exactly zero",)  # fmt: skip
     return Sensitivity(
         scenario=sc,
         method=method,
@@ -102,7 +116,7 @@ def sensitivity(
         rows=rows,
         seconds=time.perf_counter() - t0,
         created=datetime.now().astimezone().isoformat(timespec="seconds"),
-        notes=tuple(estimates.get("notes", ())),
+        notes=notes,
     )
 
 

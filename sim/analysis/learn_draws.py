@@ -3,8 +3,8 @@
 Per parameter, per equal-probability bin of its prior (:data:`~sim.analysis.sobol.BINS` bins,
 edges from the prior's inverse CDF, so they depend on nothing random), the count, the number of
 draws meeting each target and the sums of the first four powers of each standardised judged
-value are added up. Memory is that table — parameters × bins × 5 × targets numbers, about 21 MB
-for the catalogue's 202 parameters and 33 targets — whatever the number of draws. Blocks of
+value are added up. Memory is that table — parameters × bins × 5 × targets numbers, 17 MB for
+the baseline's 127 uncertain parameters and 33 targets — whatever the number of draws. Blocks of
 :data:`BLOCK_CHUNKS` chunks are summed in a fixed order, so the sums are the same bit for bit
 with any number of worker processes.
 """
@@ -153,9 +153,18 @@ def modelled_targets(plan: Plan, scenario: Scenario, wanted: Sequence[str] | Non
 
 
 def uncertain_parameters(scenario: Scenario) -> list[str]:
-    """Parameters that vary between draws: not fixed by the catalogue or the scenario."""
+    """Parameters that vary between draws and can move a target: not fixed by the catalogue
+    or the scenario, and not the elasticity of a lever the scenario leaves at its status quo
+    (its response there is 1 whatever the elasticity, so its index is exactly zero)."""
     return [pid for pid, prior in parameters().items()
-            if prior.dist != "fixed" and pid not in scenario.assumptions]  # fmt: skip
+            if prior.dist != "fixed" and pid not in scenario.assumptions
+            and not idle_elasticity(pid, scenario)]  # fmt: skip
+
+
+def idle_elasticity(pid: str, scenario: Scenario) -> bool:
+    """Whether ``pid`` is the elasticity of a lever at its status quo in the scenario."""
+    head, _, rest = pid.partition(".")
+    return head == "lever" and rest.partition(".")[0] not in scenario.changed_levers
 
 
 def prior_edges(pid: str, bins: int = BINS) -> np.ndarray:
