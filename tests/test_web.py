@@ -4,6 +4,7 @@ tests/test_web_browser.py (slow tier)."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -176,11 +177,13 @@ def test_figures_and_the_update_answer(evaluator: Evaluator) -> None:
     package = {**START, "cultivation_programme": 4000.0}
     ev = evaluator.evaluate(package, tab="a")
     bars = figures.bars(ev, "zh")
-    assert len(bars.data[0].y) == len(
-        [r for r in view.table_rows(ev, "zh") if r["kind"] == "target"]
-    )
+    rows = [r for r in view.table_rows(ev, "zh") if r["kind"] == "target"]
+    assert len(bars["data"][0]["y"]) == len(rows)
+    json.dumps(bars, allow_nan=False)  # plain JSON, as the browser gets it
     for row in ("hightech_enterprises_2025", "zjtx_new_2025", "hightech_tax_reduction_growth"):
-        assert len(figures.fan(ev, row, "en").data) >= 5
+        fan = figures.fan(ev, row, "en")
+        assert len(fan["data"]) >= 5
+        json.dumps(fan, allow_nan=False)
     ids = list(START)
     out = _respond(evaluator, package, ids, list(START.values()), "a", None, "", "zh")
     assert len(out) == 12
@@ -234,3 +237,35 @@ def test_serve_refuses_bad_options_before_starting() -> None:
     missing = runner.invoke(cli_app, ["serve", "no/such/scenario.toml"])
     assert missing.exit_code == 2
     assert "serve" in runner.invoke(cli_app, ["--help"]).output
+
+
+def test_a_start_with_actuals_runs_each_package_alone_on_the_same_draws() -> None:
+    from sim.web import figures
+
+    start = sim.load_scenario("scenarios/monitoring_example.toml").with_run_settings(draws=DRAWS)
+    evaluator = Evaluator(start)
+    ev = evaluator.evaluate({**state.package_of(start), "cultivation_programme": 4000.0})
+    assert ev.result.has_actuals and ev.start.has_actuals
+    assert not ev.differences["paired"].any()  # run_many pairs no scenario with actuals
+    fan = figures.fan(ev, "hightech_enterprises_2025", "en")
+    assert [t["y"][0] for t in fan["data"] if t.get("name") == view.w("actual", "en")] == [365]
+
+
+def test_the_app_serves_everything_itself_and_writes_nothing(tmp_path: Path) -> None:
+    import re
+
+    from sim.charts.fonts import find_cjk_font
+    from sim.web.app import create_app
+
+    app, evaluator = create_app(sim.status_quo(draws=DRAWS), "zh", tmp_path / "out")
+    client = app.server.test_client()
+    index = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in index
+    sources = re.findall(r'(?:src|href)="([^"]+)"', index)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    assert "启东市科技创新目标" in json.dumps(client.get("/_dash-layout").json, ensure_ascii=False)
+    font = client.get("/sim-font")
+    assert font.status_code == (200 if find_cjk_font() else 404)
+    font.close()
+    evaluator.close()
+    assert not (tmp_path / "out").exists()

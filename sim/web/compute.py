@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.analysis import differences
+from sim.analysis import differences, rows_in_policy_order
 from sim.engine import stop_pool, worker_pool
 from sim.results import Result
 from sim.runner import run, run_many
@@ -33,6 +33,7 @@ from sim.scenario import Scenario
 from sim.web.state import Package, package_of, scenario_of
 
 CACHE_SIZE = 32  # finished packages kept (a Result with its 2,000-draw sample is a few MB)
+MAX_TABS = 1_000  # tabs remembered; the oldest is forgotten (its next request starts afresh)
 PACKAGE_NAME = "whatif"  # the package's scenario name while it runs beside the start
 
 
@@ -49,6 +50,21 @@ class Evaluation:
     result: Result
     differences: pd.DataFrame  # target_id, p_reference, p_scenario, difference(_se), paired
     seconds: float
+    rows: tuple[dict, ...] = ()  # modelled attainment rows of the package, in policy order
+    start_rows: tuple[dict, ...] = ()  # and of the start (computed once, drawn many times)
+
+    @classmethod
+    def of(cls, package: Package, start: Result, result: Result, seconds: float) -> Evaluation:
+        """An evaluation with its differences and rows in policy order."""
+        return cls(
+            package,
+            start,
+            result,
+            _differences(start, result),
+            seconds,
+            tuple(rows_in_policy_order(result, modelled_only=True)),
+            tuple(rows_in_policy_order(start, modelled_only=True)),
+        )
 
 
 class Evaluator:
@@ -73,7 +89,10 @@ class Evaluator:
         """Register a new request of ``tab``: every older one of that tab is superseded."""
         with self._lock:
             number = next(self._tickets)
+            self._latest.pop(tab, None)  # re-inserted last: the dict is oldest tab first
             self._latest[tab] = number
+            while len(self._latest) > MAX_TABS:
+                self._latest.pop(next(iter(self._latest)))
             self._progress.pop(tab, None)
             return number
 
@@ -143,8 +162,7 @@ class Evaluator:
             start, result = run_many(
                 [self.start, named], jobs=self.jobs, executor=self._pool, on_progress=report
             )
-        diffs = _differences(start, result)
-        found = Evaluation(dict(key), start, result, diffs, time.perf_counter() - t0)
+        found = Evaluation.of(dict(key), start, result, time.perf_counter() - t0)
         with self._lock:
             self._cache[key] = found
             while len(self._cache) > self._cache_size:

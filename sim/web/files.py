@@ -11,6 +11,7 @@ import json
 import math
 import os
 import tempfile
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class Outbox:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
+        self._drawing = threading.Lock()  # one pack at a time: matplotlib's style is global
 
     def inside(self, *parts: str) -> Path:
         """``root/parts…``, refused (SimError) unless it resolves inside the folder."""
@@ -97,5 +99,6 @@ class Outbox:
 
         folder = self.inside(PACKS, scenario.name)
         named = replace(result, scenario=scenario, path=None)
-        report = build_pack([named], folder, lang=lang, png=False, parallel=False)
+        with self._drawing:
+            report = build_pack([named], folder, lang=lang, png=False, parallel=False)
         return Path(report.pdf)

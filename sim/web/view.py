@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sim.analysis import groups_in_order, rows_in_policy_order
+from sim.analysis import groups_in_order
 from sim.charts import labels as L
 from sim.web.compute import Evaluation
 from sim.web.state import cost_delta_wan, package_cost_wan
@@ -61,7 +61,7 @@ def table_rows(ev: Evaluation, lang: str) -> list[dict[str, Any]]:
     paired change from the starting scenario."""
     diffs = ev.differences.set_index("target_id")
     out: list[dict[str, Any]] = []
-    for group, rows in groups_in_order(rows_in_policy_order(ev.result, modelled_only=True)):
+    for group, rows in groups_in_order(list(ev.rows)):
         out.append({"kind": "group", "label": L.group_name(group, lang)})
         for r in rows:
             d = diffs.loc[r["target_id"]] if r["target_id"] in diffs.index else None
