@@ -116,6 +116,8 @@ def test_number_formats() -> None:
     assert view.points(0.0199, 0.0016) == "+2.0 ± 0.2"
     assert view.points(-0.05, 0.01) == "−5.0 ± 1.0"
     assert view.points(math.nan, 0.01) == "–"
+    assert view.points(0.0, 0.0) == "0.0 ± 0.0"
+    assert view.signed(-0.0004) == "+0.0" and view.signed(-0.06) == "−0.1"
     assert view.percent(0.0001) == "<0.1%"
 
 
@@ -269,3 +271,31 @@ def test_the_app_serves_everything_itself_and_writes_nothing(tmp_path: Path) -> 
     font.close()
     evaluator.close()
     assert not (tmp_path / "out").exists()
+
+
+def test_a_forged_out_of_range_request_is_refused_by_the_server(tmp_path: Path) -> None:
+    """What a browser should never send (the box clamps), sent anyway: the update callback
+    answers with the reason and changes nothing else."""
+    from sim.web.app import create_app
+
+    app, evaluator = create_app(sim.status_quo(draws=DRAWS), "en", tmp_path / "out")
+    key = next(k for k in app.callback_map if "url.search" in k)
+    ids = list(START)
+    sliders = [{"id": {"lever": k, "type": "lever"}, "property": "value"} for k in ids]
+    values = [dict(s, value=START[k]) for s, k in zip(sliders, ids, strict=True)]
+    values[ids.index("cultivation_programme")]["value"] = 1e9
+    singles = [p.split(".") for p in key.strip(".").split("...")[1:]]
+    body = {
+        "output": key,
+        "outputs": [sliders, *({"id": i, "property": p} for i, p in singles)],
+        "inputs": [{"id": "url", "property": "search", "value": ""}, values],
+        "changedPropIds": ['{"lever":"cultivation_programme","type":"lever"}.value'],
+        "state": [{"id": "tab", "property": "data", "value": "t"},
+                  {"id": "fan-target", "property": "value", "value": None}],
+    }  # fmt: skip
+    reply = app.server.test_client().post("/_dash-update-component", json=body)
+    evaluator.close()
+    assert reply.status_code == 200
+    answer = reply.json["response"]
+    assert list(answer) == ["notice"]  # the table, the URL and the sliders are left alone
+    assert "cultivation_programme = 1e+09 is outside its range 0–4000" in str(answer["notice"])

@@ -220,7 +220,7 @@ def _respond(
         figures.bars(ev, lang),
         figures.fan(ev, chosen, lang),
         options,
-        chosen,
+        chosen if chosen != target else no_update,  # unchanged: no second drawing of the fan
         view.updated_text(ev, lang),
         notice,
         "/" + query,

@@ -105,8 +105,10 @@ def fan(ev: Evaluation, target_id: str, lang: str) -> Figure:
         legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
         xaxis={"tickvals": years, "ticktext": [str(y) for y in years],
                "range": [years[0] - 0.3, years[-1] + 0.3]},
-        yaxis={"title": {"text": _subtitle(d, lang), "font": {"size": 11}},
-               "gridcolor": GRID, "rangemode": "tozero"},
+        title={"text": _subtitle(d, lang), "font": {"size": 12, "color": L.MUTED},
+               "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        margin={"l": 10, "r": 20, "t": 34, "b": 30},
+        yaxis={"gridcolor": GRID, "rangemode": "tozero", "automargin": True},
     )  # fmt: skip
 
 

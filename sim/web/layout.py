@@ -13,7 +13,7 @@ from sim.charts import labels as L
 from sim.levers import Lever
 from sim.scenario import Scenario
 from sim.web.state import clean, lever_groups, slider_step
-from sim.web.view import w
+from sim.web.view import signed, w
 
 
 def lever_id(lever_id: str) -> dict[str, str]:
@@ -193,7 +193,7 @@ def joint(summary: Mapping[str, Any], lang: str) -> html.Div:
                         [
                             html.Td(g["label"]),
                             html.Td(f"{g['p_text']} {g['se_text']}", className="num"),
-                            html.Td(f"Δ {100 * g['change']:+.1f}", className="num muted"),
+                            html.Td(f"Δ {signed(100 * g['change'])}", className="num muted"),
                         ]
                     )
                     for g in summary["groups"]
@@ -221,7 +221,7 @@ def page(start: Scenario, lang: str) -> html.Div:
         children=[
             dcc.Location(id="url", refresh=False),
             dcc.Store(id="tab", data=uuid.uuid4().hex),
-            dcc.Interval(id="poll", interval=250, disabled=True),
+            dcc.Interval(id="poll", interval=400, disabled=True),
             dcc.Download(id="download"),
             html.Header(
                 className="top",

@@ -41,8 +41,14 @@ def points(d: float, se: float) -> str:
     """A change of a probability in percentage points with its SE: ``+2.0 ± 0.2``."""
     if not (_finite(d) and _finite(se)):
         return "–"
-    sign = "+" if d > 0 else "−" if d < 0 else "±"
+    sign = "+" if d > 0 else "−" if d < 0 else ""
     return f"{sign}{abs(100 * d):.1f} ± {100 * se:.1f}"
+
+
+def signed(x: float, digits: int = 1) -> str:
+    """``+1.2`` / ``−0.4``; ``+0.0`` for anything that rounds to zero (never ``-0.0``)."""
+    x = x if abs(x) >= 0.5 * 10.0**-digits else 0.0
+    return f"{x:+.{digits}f}".replace("-", "−")
 
 
 def judged_text(row: Mapping[str, Any], lang: str) -> str:
@@ -121,10 +127,10 @@ def joint_summary(ev: Evaluation, lang: str) -> dict[str, Any]:
         "n": n,
         "expected": expected[0],
         "expected_text": f"{expected[0]:.1f} ± {expected[1]:.2f}",
-        "expected_change": f"{expected[2]:+.2f}",
+        "expected_change": signed(expected[2], 2),
         "p_all": p_all[0],
         "p_all_text": f"{percent(p_all[0])} ± {100 * p_all[1]:.1f}",
-        "p_all_change": f"{100 * p_all[2]:+.1f}",
+        "p_all_change": signed(100 * p_all[2]),
         "groups": groups,
     }
 
