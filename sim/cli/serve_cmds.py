@@ -70,4 +70,5 @@ def serve_cmd(
             ) from None
         raise
     except KeyboardInterrupt:
-        print_plain("stopped", err)
+        print_plain("interrupted", err)
+        raise typer.Exit(130) from None

@@ -258,7 +258,7 @@ def _register_files(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) 
             scenario, ev = named(name, values)
             path = outbox.save_scenario(scenario, _header(ev))
         except SimError as exc:
-            return view.w("refused", lang, message=str(exc)), no_update
+            return view.w("save_refused", lang, message=str(exc)), no_update
         return view.w("saved", lang, path=str(path)), dcc.send_file(str(path))
 
     @app.callback(
@@ -278,7 +278,7 @@ def _register_files(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) 
             scenario, ev = named(name, values)
             pdf = outbox.build_pack(ev.result, scenario, lang)
         except SimError as exc:
-            return view.w("refused", lang, message=str(exc)), no_update
+            return view.w("save_refused", lang, message=str(exc)), no_update
         return view.w("pack_ready", lang, path=str(pdf)), dcc.send_file(str(pdf))
 
 
