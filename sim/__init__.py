@@ -7,6 +7,8 @@ Public API
 ``status_quo()``           a scenario with every lever at its 2022 level
 ``run(scenario, ...)``     simulate one scenario -> ``Result``
 ``run_many([a, b], ...)``  simulate scenarios on shared draws (paired comparisons)
+``sensitivity(scenario)``  what we most need to learn -> ``Sensitivity`` (first-order
+                           Sobol indices of every target on every unknown)
 ``load_result(folder)``    read a saved result back
 ``targets()``              the policy's targets, keyed by id
 ``levers()``               the policy levers, keyed by id
@@ -16,19 +18,24 @@ Public API
 =========================  ===========================================================
 
 A ``Scenario`` changes in code with ``with_levers(cultivation_programme=2400)``,
-``scale_levers(talent_programme=1.5)``, ``with_readings(...)``, ``with_assumptions(...)``
-and ``renamed(...)``; each returns a new, validated scenario. A ``Result`` gives DataFrames
-(``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``, ``joint``,
-``comparison``), ``save(folder)``, and the pack's charts as Figures through ``result.plot``
-(``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
+``scale_levers(talent_programme=1.5)``, ``with_readings(...)``, ``with_assumptions(...)``,
+``with_actuals({...})`` (published figures to condition on) and ``renamed(...)``; each returns a
+new, validated scenario. A result of a scenario with actuals also gives ``changes()`` (P(met)
+before and after, paired), ``actuals()``, ``effective_draws()`` and ``warnings``. A ``Result``
+gives DataFrames (``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``,
+``joint``, ``comparison``), ``save(folder)``, and the pack's charts as Figures through
+``result.plot`` (``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
 ``.cofailure()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis`` computes from results
 what the charts show: ``drivers(result, target_id)``, ``parameter_draws(result)``,
 ``differences(results)``, ``crossings(results)``, ``cost_effect(results)``, …
+A ``Sensitivity`` gives ``table(target_id)``, ``top(target_id, k)``, ``unknowns()`` (what to
+learn first), ``targets`` and ``plot()`` (the page "What we most need to learn").
 """
 
 from sim import analysis
 from sim import charts as charts  # registers result.plot
 from sim._version import __version__
+from sim.analysis.learn import Sensitivity, sensitivity
 from sim.levers import levers
 from sim.priors import parameters
 from sim.results import Result, load_result
@@ -40,6 +47,7 @@ from sim.targets import targets
 __all__ = [
     "Result",
     "Scenario",
+    "Sensitivity",
     "__version__",
     "analysis",
     "lever_table",
@@ -50,6 +58,7 @@ __all__ = [
     "parameters",
     "run",
     "run_many",
+    "sensitivity",
     "status_quo",
     "target_table",
     "targets",

@@ -18,7 +18,7 @@ A scenario is a TOML file::
     [assumptions]                      # parameter_id = value, fixes an uncertain parameter
     "firms.renewal_pass_rate" = 0.8
 
-    [[actuals]]                        # figures published since the policy date (issue 13)
+    [[actuals]]                        # figures published since the policy date (sim.update)
     indicator = "hightech_enterprises"
     period = "2023"                    # a year, or a year-to-date span such as "2024-01..05"
     value = 420
@@ -190,10 +190,10 @@ def actual_problems(
     spec: ScenarioFile, lines: dict[str, int]
 ) -> tuple[list[Actual], list[Problem]]:
     """The [[actuals]] checked against the catalogue: known indicator, period inside the
-    simulated years, value in the indicator's range, no two for one indicator and period."""
+    simulated years, value in the indicator's range, no two for one indicator and year."""
     actuals: list[Actual] = []
     problems: list[Problem] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, int], int] = {}
     known = indicators()
     for i, entry in enumerate(spec.actuals):
 
@@ -213,12 +213,14 @@ def actual_problems(
                 flag("period", why)
             if (why := value_problem(entry.indicator, entry.value)) is not None:
                 flag("value", why)
-            first = seen.setdefault((entry.indicator, str(period)), i)
+            first = seen.setdefault((entry.indicator, period.year), i)
             if first != i:
-                again = f"a second actual for {entry.indicator} {period} (the first is "
-                flag(
-                    "period", f"{again}{actual_key(first)}); expected one per indicator and period"
-                )
+                # Figures of one year overlap: a later year-to-date span contains the earlier
+                # months and the full year all of them, so both would count those months twice.
+                flag("period", f"a second actual for {entry.indicator} in {period.year} ({period}; "
+                     f"the first is {actual_key(first)}, {spec.actuals[first].period}): they "
+                     "overlap, so the same months would count twice; expected one per indicator "
+                     "and year — keep the latest figure")  # fmt: skip
         if len(problems) == before and isinstance(period, Period):
             actuals.append(Actual(entry.indicator, period, entry.value, entry.status,
                                   entry.source, entry.definition_changed))  # fmt: skip
@@ -316,6 +318,25 @@ class Scenario:
         changes = {"name": name, "description": description or self.description}
         data = {**spec, **changes, **_titles(title_zh, title_en)}
         return from_dict(data, source=f"{self.source} (modified in code)")
+
+    def with_actuals(self, *actuals: Mapping[str, Any], replace_all: bool = False) -> Scenario:
+        """A copy with more actuals (dicts with the keys of ``[[actuals]]``), validated like a
+        file (raises ScenarioError naming ``actuals[i].key``). An actual for an indicator and
+        period already given replaces it (a preliminary figure superseded by the final one);
+        ``replace_all=True`` drops the old ones first.
+
+        Example: ``sc.with_actuals({"indicator": "hightech_enterprises", "period": "2023",
+        "value": 365, "status": "reported", "source": "statistics bulletin 2023"})``
+        """
+        new = [dict(a) for a in actuals]
+        given = {(a.get("indicator"), str(a.get("period"))[:4]) for a in new}
+        kept = [a.spec() for a in self.actuals if (a.indicator, str(a.period.year)) not in given]
+        kept = [] if replace_all else kept
+        return self._revalidated(actuals=kept + new)
+
+    def without_actuals(self) -> Scenario:
+        """A copy without actuals: the view on the policy date."""
+        return replace(self, actuals=())
 
     def with_run_settings(self, draws: int | None = None, seed: int | None = None) -> Scenario:
         """A copy with another number of draws or seed."""

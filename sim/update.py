@@ -33,9 +33,10 @@ from sim.catalogue.actuals import Observation, observation_for, observation_mode
 from sim.errors import SimError
 from sim.scenario import Actual
 
-# Below this effective sample size a run with actuals warns: at 2,000 independent draws the
-# Monte Carlo SE of a probability near 0.5 is 0.011, the precision the chart pack rounds to.
-ESS_WARN = 2000
+# Below this effective sample size a run with actuals warns: at 1,000 independent draws the
+# Monte Carlo SE of any probability is at most 0.016, under the 0.02 that separates two
+# statuses' worth of rounding in the tables (P is shown to two decimals).
+ESS_WARN = 1000
 CAP_BITS = 8  # a weight may reach 2^8 times the pilot's best before it is clipped (and counted)
 MAX_UNIT_BITS = 40  # a chunk of 8,192 = 2^13 weights of ≤ 2^48 sums exactly in float64 (bincount)
 WHOLE_OFFSET = 0.5  # counts are compared as log(x + 0.5), so a count of 0 is observable

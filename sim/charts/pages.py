@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from sim.analysis.learn import Sensitivity
 from sim.charts.bars import pmet_bars
 from sim.charts.breaks import breaks_page
 from sim.charts.changes import changes_page
@@ -23,6 +24,7 @@ from sim.charts.compare_pmet import comparison_differences, comparison_pmet
 from sim.charts.cover import cover
 from sim.charts.fans import fan_charts
 from sim.charts.joint import cofailure, joint
+from sim.charts.learn import learn_page
 from sim.charts.risk import risk_distributions
 from sim.charts.settings import levers_page, params_pages
 from sim.charts.table import status_table
@@ -31,6 +33,7 @@ from sim.results import Result
 
 PageFunction = Callable[[Result, str], Pages]
 ComparisonFunction = Callable[[Sequence[Result], str], Pages]
+SensitivityFunction = Callable[[Sensitivity, str], Pages]
 
 SCENARIO_PAGES: list[tuple[str, PageFunction]] = [
     ("cover", cover),
@@ -46,6 +49,9 @@ SCENARIO_PAGES: list[tuple[str, PageFunction]] = [
     ("breaks", breaks_page),
     ("trust", trust_page),
 ]
+
+# The page of `sim sensitivity` (sensitivity.plot()): drawn from a Sensitivity, not a Result.
+SENSITIVITY_PAGES: list[tuple[str, SensitivityFunction]] = [("learn", learn_page)]
 
 COMPARISON_PAGES: list[tuple[str, ComparisonFunction]] = [
     ("cover", comparison_cover),

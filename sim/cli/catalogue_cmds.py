@@ -157,8 +157,8 @@ def validate_cmd(
             print_plain(f"ok: {path} — {sc.name}: {changed or 'status quo'}")
             if sc.actuals:
                 print_plain(
-                    f"  {len(sc.actuals)} actuals: see `sim actuals {path}`; "
-                    "`sim run` refuses them until the update exists (issue 13)"
+                    f"  {len(sc.actuals)} actuals: `sim run` updates every probability on "
+                    f"them; see `sim actuals {path}`"
                 )
             if sc.draws < MIN_DRAWS:
                 print_error(f"{path}: draws = {sc.draws} is below {MIN_DRAWS}; `sim run` will "

@@ -87,23 +87,28 @@ def print_attainment(result: Result) -> None:
 
 
 def print_changes(result: Result) -> None:
-    """What the actuals changed: P(met) before and after (paired), and the effective sample
-    size after each year with actuals; warnings go to stderr."""
+    """What the actuals changed: the targets whose P(met) moved by more than 2 SEs (paired:
+    the same draws before and after), and the effective sample size after each year with
+    actuals; warnings go to stderr."""
+    changes = result.changes()
+    clear = changes[changes["difference"].abs() > CLEAR_SE * changes["difference_se"]]
     table = Table(
-        title=f"what the actuals changed ({len(result.scenario.actuals)} actuals; paired: the "
-        "same draws before and after)",
-        caption="moved most by: the actual whose effect on its own is largest (its change)",
+        title=f"what the {len(result.scenario.actuals)} actuals changed (the same draws before "
+        "and after)",
+        caption=f"{len(changes) - len(clear)} other targets moved by less than {CLEAR_SE:g} SE: "
+        "no clear change. Moved most by: the actual whose effect on its own is largest",
     )
     for name, justify in (("target", "left"), ("before", "right"), ("after", "right"),
                           ("change ± SE", "right"), ("moved most by", "left")):  # fmt: skip
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for row in result.changes().itertuples():
+    for row in clear.itertuples():
+        by = row.moved_most_by if isinstance(row.moved_most_by, str) and row.moved_most_by else ""
         table.add_row(
             row.target_id,
             f"{row.p_before:.3f}",
             f"{row.p_after:.3f}",
             f"{row.difference:+.3f} ± {row.difference_se:.3f}",
-            f"{row.moved_most_by} ({row.moved_most_by_change:+.3f})",
+            f"{by} ({row.moved_most_by_change:+.3f})" if by else "no single actual clearly",
         )
     out.print(table)
     ess = ", ".join(f"{r.year}: {r.ess:,.0f} ({r.ess_share:.0%})"
@@ -111,6 +116,9 @@ def print_changes(result: Result) -> None:
     out.print(f"effective draws after the actuals of {ess}", highlight=False)
     for warning in result.warnings:
         print_error(warning, label="warning:")
+
+
+CLEAR_SE = 2.0  # a change beyond 2 SEs is shown as a change (about 1 in 20 by chance)
 
 
 def print_comparison(result: Result) -> None:
