@@ -25,9 +25,10 @@ before and after, paired), ``actuals()``, ``effective_draws()`` and ``warnings``
 gives DataFrames (``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``,
 ``joint``, ``comparison``), ``save(folder)``, and the pack's charts as Figures through
 ``result.plot`` (``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
-``.cofailure()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis`` computes from results
-what the charts show: ``drivers(result, target_id)``, ``parameter_draws(result)``,
-``differences(results)``, ``crossings(results)``, ``cost_effect(results)``, …
+``.cofailure()``, ``.changes()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis``
+computes from results what the charts show: ``drivers(result, target_id)``,
+``parameter_draws(result)``, ``differences(results)``, ``crossings(results)``,
+``cost_effect(results)``, …
 A ``Sensitivity`` gives ``table(target_id)``, ``top(target_id, k)``, ``unknowns()`` (what to
 learn first), ``targets`` and ``plot()`` (the page "What we most need to learn").
 """
