@@ -199,33 +199,58 @@ def test_the_engine_weighs_the_draws_as_a_direct_float_computation(
     ``simulate_chunk``, weights ``exp(Σ log p − max)`` in floats with the log densities
     written here from the observation model, not taken from sim.update.
 
+    The squared weights too: the effective draws after each year (Kish, each year's actuals
+    alone), each target's SE and the SE of each change (its delta-method influence
+    ``w̃(m − p_after) − (m − p_before)`` summed here draw by draw).
+
     Tolerances: the engine rounds each weight to an integer of ``unit``, an error of at most
-    1/2, so a weighted proportion differs by at most ``n / Σw`` (weights in units); a quantile
-    is compared on the engine's own grid (same bins, float counts) to 1e-6 of a bin, and to
-    the raw weighted quantile within one bin. Deterministic: no chance failure."""
+    1/2, so a weighted proportion differs by at most ``n / Σw`` (weights in units); squared
+    weights are kept in units of ``unit >> CAP_BITS``, so the ESS differs by at most
+    ``n / Σw + n / (2 Σw²)`` relative and an SE by ``n / (2 (Σw)² SE)`` (units of
+    ``unit >> CAP_BITS``; measured: 4e-8 at most). A quantile is compared on the engine's
+    own grid (same bins, float counts) to 1e-6 of a bin, and to the raw weighted quantile
+    within one bin. Deterministic: no chance failure."""
     plan = plan_for([example], draws=PLUMBING_DRAWS)
     years = plan.years
     chunks = [simulate_chunk(example, c, n, plan.seed, years) for c, n in plan.chunks()]
     values = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
     pilot = {k: v[: plan.chunks()[0][1]] for k, v in values.items()}
-    logs = sum(_direct_log_density(a, values, years) for a in example.actuals)
-    assert isinstance(logs, np.ndarray) and np.isfinite(logs).any()
-    rel = logs - logs[: len(pilot["gdp"])].max()  # the engine's scale: the pilot's best is 1
-    assert rel.max() <= CAP_BITS * math.log(2), "a weight would be capped: not a float identity"
-    w = np.exp(rel)
-    n = len(w)
-    tolerance = n / (unit_for(n) * w.sum())
+    each = [_direct_log_density(a, values, years) for a in example.actuals]
+    n, unit = len(each[0]), unit_for(len(each[0]))
+    ess = example_run.effective_draws().set_index("year")["ess"]
+    for year in ess.index:
+        logs = sum(e for e, a in zip(each, example.actuals, strict=True) if a.period.year <= year)
+        assert isinstance(logs, np.ndarray) and np.isfinite(logs).any()
+        rel = logs - logs[: len(pilot["gdp"])].max()  # the engine's scale: the pilot's best is 1
+        assert rel.max() <= CAP_BITS * math.log(2), "a weight would be capped: no float identity"
+        w = np.exp(rel)
+        bound = n / (unit * w.sum()) + n / (2 * (unit >> CAP_BITS) * (w @ w))
+        assert ess[year] == pytest.approx(w.sum() ** 2 / (w @ w), rel=bound), year
+    tolerance = n / (unit * w.sum())  # w: the last year's, i.e. every actual (the posterior)
     assert tolerance < 1e-8
+    # an SE² of either kind moves by at most n/2 squared-weight units over (Σw)², so the SE
+    # by at most its root or that over the SE itself (|√a − √b| ≤ √|a − b|, ≤ |a − b| / √b)
+    squares = n / (2 * (unit >> CAP_BITS) * w.sum() ** 2)
+
+    def se_tolerance(se: float) -> float:
+        return min(math.sqrt(squares), squares / se if se > 0 else math.inf) + tolerance
+
     table = example_run.attainment.set_index("target_id")
-    before = example_run.changes().set_index("target_id")["p_before"]
+    changes = example_run.changes().set_index("target_id")
     checked = 0
     for tid, t in plan.targets_of(example).items():
         if t.indicator not in values:
             continue
         judged = t.judged_value(values[t.indicator], years)
         met = judged >= t.threshold
-        assert table.loc[tid, "p_met"] == pytest.approx(w @ met / w.sum(), abs=tolerance), tid
-        assert before[tid] == met.mean(), tid  # the prior: the same draws, unweighted, exactly
+        after, before = w @ met / w.sum(), met.mean()
+        assert table.loc[tid, "p_met"] == pytest.approx(after, abs=tolerance), tid
+        assert changes.loc[tid, "p_before"] == before, tid  # the same draws unweighted, exactly
+        se = math.sqrt((w * w) @ ((met - after) ** 2)) / w.sum()
+        assert table.loc[tid, "mc_se"] == pytest.approx(se, abs=se_tolerance(se)), tid
+        influence = w * n / w.sum() * (met - after) - (met - before)
+        se = math.sqrt(influence @ influence) / n
+        assert changes.loc[tid, "difference_se"] == pytest.approx(se, abs=se_tolerance(se)), tid
         grid = Grid.for_values(t.judged_value(pilot[t.indicator], years))
         counts = _float_histogram(grid, judged, w)
         for q, column in ((0.10, "judged_q10"), (0.50, "judged_median"), (0.90, "judged_q90")):
