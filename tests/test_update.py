@@ -84,8 +84,8 @@ def test_sample_draws_the_observation_model(case: tuple) -> None:
     Beta of ``Observation.beta()``. True values vary over a factor 4 (small counts: 0 to 5).
 
     KS (DKW) limit at family α = 1e-3 over the six cases: false failure 1e-3 in all.
-    Breakages caught: a wrong sd, a missing or mis-signed offset (the small count), Beta
-    parameters swapped or a fraction dividing instead of multiplying."""
+    Breakages caught: a wrong sd, the offset left out (the small count), the Beta's
+    parameters swapped (an asymmetric Beta only)."""
     indicator, period, status, changed, typical = case
     lk = _likelihood(indicator, period, status, changed)
     gen = stream(SEED, 0, f"test.sample.{indicator}")
@@ -307,20 +307,25 @@ def test_an_uninformative_actual_moves_nothing() -> None:
     stream only: the weights are then independent of every target's draws, so each paired
     difference has mean 0 exactly and ``difference_se`` is its SE. The actual sits at the
     model's median (2022 median × trend growth), so the weights vary but keep a large ESS.
-    k = bonferroni_k(targets) at family α = 1e-3: false failure 1e-3 for the test."""
+    Targets with fewer than 10 effective hits or misses are left out: there the change is
+    not near-normal (a rare target's few hits carry all the weight). k = bonferroni_k(targets)
+    at family α = 1e-3: false failure 1e-3 for the test (over 12 seeds × 33 targets the
+    z-scores had sd 1.04)."""
     base = status_quo(draws=SMALL_DRAWS).with_assumptions(
         **{"macro.industry_beta": 0.0, "macro.gdp_growth_trend": 0.055}
     )
     median = 1500 * 1.055  # macro.industrial_output_2022 median, one year of trend growth
     sc = _with_actuals(base, {"indicator": "industrial_output", "period": "2023", "value": median})
     result = sim.run(sc)
+    ess = result.effective_draws()["ess"].iloc[0]  # the actual did weigh the draws
+    assert 0.05 * SMALL_DRAWS < ess < 0.95 * SMALL_DRAWS
     changes = result.changes()
-    assert (changes["difference_se"] > 0).all()
+    minority = np.minimum(changes["p_before"], 1 - changes["p_before"]) * ess
+    changes = changes[minority >= 10]
+    assert len(changes) >= 25 and (changes["difference_se"] > 0).all()
     k = bonferroni_k(len(changes))
     for r in changes.itertuples():
         assert_within(r.difference, 0.0, r.difference_se, k, what=r.target_id)
-    ess = result.effective_draws()["ess"].iloc[0]  # the actual did weigh the draws
-    assert 0.05 * SMALL_DRAWS < ess < 0.95 * SMALL_DRAWS
 
 
 def test_an_actual_far_in_the_tail_warns_instead_of_failing() -> None:
@@ -472,7 +477,9 @@ def test_sbc_the_truth_is_a_uniform_draw_from_the_updated_distribution(sbc: SBC)
     One KS (DKW) limit per (indicator, year), family α = 1e-3 (Bonferroni): false failure
     1e-3. Truths with fewer than SBC_ESS_MIN effective draws are left out (see there); the
     importance-sampling error of the rest still leans a few percentiles (measured D ≈ 0.05
-    for high-tech enterprises over 1,000 truths, against a limit of about 0.15 here)."""
+    for high-tech enterprises over 1,000 truths, against a limit of about 0.15 here).
+    Blind by construction to a fault that ``sample`` and ``log_density`` share (a wrong year
+    column): the plumbing test, written independently of sim.update, guards that."""
     kept = sbc.ess >= SBC_ESS_MIN
     assert kept.sum() >= 0.6 * SBC_TRUTHS
     limit = ks_limit(int(kept.sum()), bonferroni_k(len(sbc.checks)))
