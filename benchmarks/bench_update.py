@@ -143,7 +143,7 @@ def main() -> None:
     result = run(scenario, jobs=args.jobs)
     ess = result.effective_draws()
     print(f"\nEffective draws after each year of actuals (warning below {ESS_WARN:,}):")
-    print("| actuals through | actuals | ESS | share of draws | draws for ESS 2,000 |")
+    print(f"| actuals through | actuals | ESS | share of draws | draws for ESS {ESS_WARN:,} |")
     print("|---|---:|---:|---:|---:|")
     for r in ess.itertuples():
         print(f"| {r.year} | {r.actuals} | {r.ess:,.1f} | {r.ess_share:.2e} | "
