@@ -75,6 +75,22 @@ class Likelihood:
             dens = stats.beta.logpdf(np.clip(u, 1e-9, 1 - 1e-9), a, b) - np.log(x)
             return np.where(inside, dens, -np.inf)
 
+    def sample(self, x_true: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw the actual's value given the true simulated value(s): the generative model
+        whose density :meth:`log_density` evaluates, for simulation-based checks and
+        model-generated (illustrative) actuals.
+
+        ``y + offset = (x + offset)·exp(e)``, ``e ~ N(0, log_sd)``; a year-to-date flow is
+        ``y = f·x``, ``f ~ Beta`` (:meth:`Observation.beta`). Values are continuous: a count
+        is not rounded (the likelihood treats it as continuous too).
+        """
+        x = np.asarray(x_true, dtype=float)
+        obs = self.observation
+        if obs.model == "fraction":
+            a, b = obs.beta()
+            return rng.beta(a, b, size=x.shape) * x
+        return (x + self.offset) * np.exp(rng.normal(0.0, obs.log_sd, size=x.shape)) - self.offset
+
 
 def likelihoods(actuals: Sequence[Actual], years: Sequence[int]) -> tuple[Likelihood, ...]:
     """The likelihood of every actual, in the order given."""
