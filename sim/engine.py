@@ -253,7 +253,7 @@ def run_plan(
         pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot, strict=True)
     )
     conditions = tuple(
-        prepare(sc.actuals, plan.years, series, plan.draws) if sc.actuals else None
+        prepare(sc.actuals, plan.years, series, plan.draws, plan.temper) if sc.actuals else None
         for sc, series in zip(plan.scenarios, pilot, strict=True)
     )
     accs = _empty(plan, edges, conditions)

@@ -30,6 +30,7 @@ class Plan:
     end_year: int = END_YEAR
     chunk_size: int = CHUNK
     sample_size: int = SAMPLE
+    temper: bool = True  # actuals: temper the likelihood when the draws are too few (sim.update)
 
     @property
     def years(self) -> tuple[int, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from pathlib import Path
 
 from sim.engine import run_plan
@@ -26,11 +27,14 @@ def run_many(
     jobs: int = 1,
     executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    full_update: bool = False,
 ) -> list[Result]:
     """Run scenarios together on shared draws; later results carry paired differences.
 
     A scenario with ``[[actuals]]`` is conditioned on them (:mod:`sim.update`); its result's
     :meth:`~sim.results.Result.changes` compares it with the same draws before the update.
+    When the draws are too few for the actuals, their likelihood is tempered (a partial update,
+    reported); ``full_update=True`` applies it in full whatever the effective draws left.
 
     All scenarios use the first one's draws and seed unless ``draws``/``seed`` are given,
     so they share every parameter draw and noise stream (common random numbers); each
@@ -44,7 +48,7 @@ def run_many(
             "already compares it with the same run before the actuals); comparing packages "
             "under actuals is not available yet"
         )
-    plan = plan_for(loaded, draws, seed)
+    plan = replace(plan_for(loaded, draws, seed), temper=not full_update)
     t0 = time.perf_counter()
     accs = run_plan(plan, jobs=jobs, executor=executor, on_progress=on_progress)
     elapsed = time.perf_counter() - t0
@@ -64,6 +68,7 @@ def run(
     jobs: int = 1,
     executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    full_update: bool = False,
 ) -> Result:
     """Run one scenario (a :class:`Scenario` or a path to a scenario file)."""
-    return run_many([scenario], draws, seed, jobs, executor, on_progress)[0]
+    return run_many([scenario], draws, seed, jobs, executor, on_progress, full_update)[0]

@@ -158,7 +158,8 @@ def example() -> Scenario:
 
 @pytest.fixture(scope="module")
 def example_run(example: Scenario) -> sim.Result:
-    return sim.run(example, draws=PLUMBING_DRAWS, jobs=1)
+    # in full: the identity below is the untempered one (tempering: test_update_api.py)
+    return sim.run(example, draws=PLUMBING_DRAWS, jobs=1, full_update=True)
 
 
 def _whole(indicator: str) -> bool:

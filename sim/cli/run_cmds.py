@@ -170,6 +170,14 @@ def run_cmd(
         bool, typer.Option("--charts/--no-charts", help="Draw the chart pack.")
     ] = True,
     lang: Annotated[Lang, typer.Option(help="Chart language.")] = Lang.zh,
+    full_update: Annotated[
+        bool,
+        typer.Option(
+            "--full-update",
+            help="Actuals: weigh them in full even when too few "
+            "effective draws remain (default: temper them, and say so).",
+        ),
+    ] = False,
 ) -> None:
     """Simulate scenarios, save results under OUT/<scenario>/ and draw the chart pack.
 
@@ -190,7 +198,7 @@ def run_cmd(
     if estimate:
         print_plain(estimate, err)
     with _interruptible(), _output_folders([out_dir / n for n in names]):
-        _run_and_save(loaded, draws, seed, jobs, out_dir, quiet, charts, lang.value)
+        _run_and_save(loaded, draws, seed, jobs, out_dir, quiet, charts, lang.value, full_update)
 
 
 @contextmanager
@@ -217,10 +225,10 @@ def _interruptible() -> Iterator[None]:
 
 def _run_and_save(
     loaded: list[Any], draws: int | None, seed: int | None, jobs: int, out_dir: Path,
-    quiet: bool, charts: bool, lang: str,
+    quiet: bool, charts: bool, lang: str, full_update: bool = False,
 ) -> None:  # fmt: skip
     names = [s.name for s in loaded]
-    results = _run_with_progress(loaded, draws, seed, jobs)
+    results = _run_with_progress(loaded, draws, seed, jobs, full_update)
     folders = []
     for result in results:
         folder = result.save(out_dir / result.scenario.name)
@@ -248,7 +256,7 @@ def comparison_folder(names: list[str]) -> str:
 
 
 def _run_with_progress(
-    scenarios: list[Any], draws: int | None, seed: int | None, jobs: int
+    scenarios: list[Any], draws: int | None, seed: int | None, jobs: int, full_update: bool = False
 ) -> list[Result]:
     """Run scenarios on shared draws, with a progress bar on stderr for long runs."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -272,6 +280,7 @@ def _run_with_progress(
             seed=seed,
             jobs=jobs,
             on_progress=lambda done, _: progress.update(task, completed=done),
+            full_update=full_update,
         )
 
 
