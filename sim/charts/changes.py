@@ -66,7 +66,8 @@ def changes_page(result: Result, lang: str = "zh") -> Pages:
         acts = result.actuals()
         spans = sorted(zip(acts["year"], acts["months"], strict=True))
         first, last = (L.period_text(int(y), int(m), lang) for y, m in (spans[0], spans[-1]))
-        subtitle = t("chg_subtitle", lang, n=len(acts), first=first, last=last)
+        key = "chg_subtitle" if first != last else "chg_subtitle_one"
+        subtitle = t(key, lang, n=len(acts), first=first, last=last)
         fig = new_page(t("chg_title", lang), subtitle, footer_text(result, st), st)
         # more figures push the tables up and leave fewer rows for the targets
         shown = min(len(acts), MAX_ACTUALS)
@@ -307,7 +308,7 @@ def _effective_draws(fig: Figure, result: Result, st: Style, top: float) -> None
                            draws=f"{draws:,}", warn=f"{warn:,}", needed=needed))  # fmt: skip
     # the warning of the last year the table marks: the result rests on all the figures (the
     # earlier years' warnings say the same of fewer figures, and would not fit)
-    lines = lines[-1:] + [_other_warning(w, lang) for w in result.warnings
+    lines = lines[-1:] + [_other_warning(w, lang, update) for w in result.warnings
                           if not w.startswith("after the actuals of")]  # fmt: skip
     height = HEAD_H + 0.028 * len(rows)
     bottom = draw_table(fig, (ESS_X, top - 0.025 - height, RIGHT - ESS_X, height), cols,
@@ -319,7 +320,13 @@ def _effective_draws(fig: Figure, result: Result, st: Style, top: float) -> None
              color=L.STATUS_COLOURS["at_risk"] if lines else L.MUTED)  # fmt: skip
 
 
-def _other_warning(text: str, lang: str) -> str:
+def _other_warning(text: str, lang: str, update: dict) -> str:
     """A warning of the update other than a low effective sample, in the page's language
-    where the text catalogue has it (weights capped), else as the run wrote it."""
-    return t("chg_warn_capped", lang) if "weights were capped" in text else text
+    where the text catalogue has it (a tempered update, weights capped), else as written."""
+    if "weights were capped" in text:
+        return t("chg_warn_capped", lang)
+    power = float(update.get("likelihood_power", 1.0))
+    if "weighted at power" in text and power < 1:
+        return t("chg_warn_tempered", lang, power=f"{power:.2f}",
+                 widen=f"{1 / power**0.5:.1f}")  # fmt: skip
+    return text
