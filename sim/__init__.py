@@ -8,6 +8,9 @@ Public API
 ``run(scenario, ...)``     simulate one scenario -> ``Result``
 ``run_many([a, b], ...)``  simulate scenarios on shared draws (paired comparisons)
 ``load_result(folder)``    read a saved result back
+``requirements(sc, p=0.8)`` what each target below p would take, lever by lever
+``optimise(sc, targets=…)`` the cheapest package reaching P ≥ p (or the best under a budget),
+                           re-checked on fresh draws
 ``targets()``              the policy's targets, keyed by id
 ``levers()``               the policy levers, keyed by id
 ``parameters()``           the parameter priors, keyed by id
@@ -31,6 +34,8 @@ what the charts show: ``drivers(result, target_id)``, ``parameter_draws(result)`
 from sim import analysis
 from sim import charts as charts  # registers result.plot
 from sim._version import __version__
+from sim.analysis.optimise import optimise
+from sim.analysis.requirements import requirements
 from sim.levers import levers
 from sim.priors import parameters
 from sim.results import Result, load_result
@@ -48,8 +53,10 @@ __all__ = [
     "levers",
     "load_result",
     "load_scenario",
+    "optimise",
     "parameter_table",
     "parameters",
+    "requirements",
     "run",
     "run_many",
     "status_quo",

@@ -6,7 +6,11 @@ call the same functions.
 - :mod:`sim.analysis.sensitivity` — parameter draws of the sample, drivers (rank
   correlations), the parameters behind at-risk targets, prior summaries, co-failure pairs;
 - :mod:`sim.analysis.compare` — paired (or independent) differences between packages,
-  crossings of the 50 % / 80 % lines, cost against effect.
+  crossings of the 50 % / 80 % lines, cost against effect;
+- :mod:`sim.analysis.decision` — lever packages evaluated on common random numbers, shared by
+  :mod:`sim.analysis.requirements` (what each target would take, lever by lever) and
+  :mod:`sim.analysis.optimise` (the cheapest package; its re-check in
+  :mod:`sim.analysis.package`). ``sim.requirements`` and ``sim.optimise`` are the entry points.
 """
 
 from sim.analysis.compare import cost_effect, crossings, differences
