@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sim.charts import accessor as _accessor  # registers result.plot
+from sim.charts import decision_plots as decision_plots  # registers .plot of the decisions
 
 if TYPE_CHECKING:
     from sim.charts.pack import PackReport
