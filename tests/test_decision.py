@@ -48,11 +48,12 @@ class Toy:
 
     def __call__(self, packages: Sequence[Mapping[str, float]]) -> Evaluation:
         self.packages += len(packages)
-        met = np.array([np.round(np.clip(self.fn(s), 0, 1) * N) for s in packages], dtype=np.int64)
+        n = self.draws
+        met = np.array([np.round(np.clip(self.fn(s), 0, 1) * n) for s in packages], dtype=np.int64)
         gain, loss = np.maximum(met - met[0], 0), np.maximum(met[0] - met, 0)
         every = met.min(axis=1)  # under the coupling, the draws meeting every target
         return Evaluation(
-            targets=TOY_TARGETS, draws=N, met=met, gain=gain, loss=loss, all_met=every,
+            targets=TOY_TARGETS, draws=n, met=met, gain=gain, loss=loss, all_met=every,
             all_gain=np.maximum(every - every[0], 0), all_loss=np.maximum(every[0] - every, 0),
             group_met={"enterprises": met[:, [0, 2]].min(axis=1)},
         )  # fmt: skip
@@ -93,7 +94,18 @@ def test_bisection_finds_the_crossing_of_a_monotone_function(baseline: sim.Scena
     assert high["package_cost_wan"] == pytest.approx(package_cost(baseline.levers) + 1250, abs=0.5)
     slope = 0.6 / 1500  # the delta method: SE of P at the level over the slope
     assert high["setting_se"] == pytest.approx(math.sqrt(0.8 * 0.2 / N) / slope, rel=1e-3)
-    assert bool(low["linked"]) and bool(low["monotone"])
+    assert bool(low["linked"]) and bool(low["monotone"]) and bool(high["resolved"])
+
+
+def test_a_level_within_noise_of_p_now_is_flagged(baseline: sim.Scenario) -> None:
+    """P now 0.4999: the crossing of 0.5 lies a hair above the setting now, well inside its
+    own Monte Carlo error at 10,000 draws."""
+    toy = Toy(lambda s: [0.4999 + 0.3 * frac(s, "zjtx_support"), 0.2, 0.01])
+    toy.draws = 10_000
+    req = requirements(baseline, p=0.8, targets=[ZJTX], only_levers=["zjtx_support"],
+                       evaluator=toy)  # fmt: skip
+    row = req.table().set_index("level").loc[0.5]
+    assert row["status"] == "reached" and not row["resolved"]
 
 
 def test_indirect_links_unreachable_levels_and_silent_levers(baseline: sim.Scenario) -> None:

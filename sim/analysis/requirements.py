@@ -57,7 +57,7 @@ Z_DIP = 2.0  # a fall of P(met) by more than 2 SE between neighbouring settings 
 ROW_COLUMNS = [
     "target_id", "lever_id", "level", "status", "linked", "p_now", "p_at_max", "setting_now",
     "setting", "setting_se", "lever_max", "extra_cost_wan", "extra_cost_se_wan",
-    "package_cost_wan", "monotone",
+    "package_cost_wan", "monotone", "resolved",
 ]  # fmt: skip
 
 
@@ -105,8 +105,10 @@ class Requirements:
     """What each target below ``p`` would take, lever by lever (:func:`requirements`).
 
     ``table()``: one row per target, acting lever and level (0.5 and ``p``): ``status``
-    ("reached" with the setting, its SE and the extra annual cost; "already" met at the
-    setting now; "not_reachable" within the lever's bounds, with P at the maximum).
+    ("reached" with the setting, its SE and the extra annual cost — ``resolved`` False when
+    the crossing is within 2 SE of the setting now, i.e. P now is the level within noise;
+    "already" met at the setting now; "not_reachable" within the lever's bounds, with P at
+    the maximum).
     ``curves``: P(met) at every setting evaluated; ``non_monotone``: falls beyond 2 SE;
     ``lowers``: levers that lower a target when raised; ``plot(lang)``: the chart page(s).
     """
@@ -315,6 +317,7 @@ def _rows(
                     "target_id": tid, "lever_id": lid, "level": level,
                     "linked": linked(lever, tid), "p_now": p_now, "p_at_max": p_max,
                     "setting_now": base[lid], "lever_max": lever.max, "monotone": monotone,
+                    "resolved": True,
                 }  # fmt: skip
                 if p_now >= level:
                     row.update(status="already", setting=base[lid], setting_se=0.0)
@@ -323,7 +326,10 @@ def _rows(
                 else:
                     s, se = _crossing(pts, j, level, brackets[(tid, lid, level)],
                                       coarse[(tid, lid, level)], draws)  # fmt: skip
-                    row.update(status="reached", setting=s, setting_se=se)
+                    # resolved: the crossing lies more than 2 SE above the setting now; if not,
+                    # P now is the level within Monte Carlo noise ("about now")
+                    row.update(status="reached", setting=s, setting_se=se,
+                               resolved=bool(s - base[lid] > 2 * se))  # fmt: skip
                 reached = not math.isnan(row["setting"])
                 pkg = package_cost({**base, lid: row["setting"]}) if reached else math.nan
                 row.update(

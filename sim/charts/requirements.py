@@ -126,6 +126,8 @@ def _cell_text(c: dict[str, Any], lang: str) -> str:
     extra = t("req_extra", lang, v=L.num(c["extra_cost_wan"], "en"),
               se=L.num(c["extra_cost_se_wan"], "en"))  # fmt: skip
     others = t("req_others", lang, n=c["others"]) if c["others"] else ""
+    if not c["resolved"]:
+        others = t("req_noise", lang)
     text = f"{setting}\n{extra}{'  ' + others if others else ''}"
     return "\n".join(L.wrapped(line, CELL_COLUMNS) for line in text.split("\n"))
 

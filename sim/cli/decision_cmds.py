@@ -162,8 +162,8 @@ def _requirement_cell(row: dict[str, Any]) -> str:
         return "[dim]not reachable[/]"
     se = row["setting_se"]
     err_text = f" ±{_setting(se)}" if math.isfinite(se) else " ±∞"
-    return (f"{_setting(row['setting'])}{err_text}  "
-            f"[bold]+{_money(row['extra_cost_wan'])}[/] 万")  # fmt: skip
+    text = f"{_setting(row['setting'])}{err_text}  [bold]+{_money(row['extra_cost_wan'])}[/] 万"
+    return text if row["resolved"] else f"[dim]? {text}[/]"
 
 
 def print_requirements(req: Requirements) -> None:
@@ -174,7 +174,8 @@ def print_requirements(req: Requirements) -> None:
         title=f"{req.scenario.name}: what it takes to reach P(met) ≥ {wanted} — one lever at a "
         f"time, {req.draws:,} draws, seed {req.seed}",
         caption="setting ± Monte Carlo error, then the extra annual cost in 万元 over the scenario;"
-        " * = moves the target through model links (not listed in its acts_on)",
+        " * = moves the target through model links (not listed in its acts_on); ? = within 2 SE"
+        " of the setting now (P now is the level within Monte Carlo noise)",
     )  # fmt: skip
     for name, justify in (("target", "left"), ("P now", "right"), ("lever", "left"),
                           ("now", "right"), ("max", "right"), ("P at max", "right")):  # fmt: skip
