@@ -72,7 +72,8 @@ def package_page(pkg: PackageSearch, lang: str = "zh") -> Pages:
                  fontweight="bold", color=L.INK, va="top")  # fmt: skip
         ax = fig.add_axes((AXES_LEFT, bottom, RIGHT - AXES_LEFT, top - bottom))
         _probabilities(ax, fig, pkg, shown, lang)
-        text = t("pkg_note", lang, draws=f"{pkg.search_draws:,}")
+        key = "pkg_note" if pkg.mode == "targets" else "pkg_note_budget"
+        text = t(key, lang, draws=f"{pkg.search_draws:,}")
         note(fig, L.wrapped(text, columns(RIGHT - LEFT, 7.6, lang), max_lines=3), st, size=7)
         return [fig]
 
@@ -130,14 +131,19 @@ def _side_notes(fig: Figure, pkg: PackageSearch, st: Style, y: float) -> None:
         y -= 0.02 * (text.count("\n") + 1) + 0.025
     if pkg.runners_up.empty:
         return
-    heading = L.wrapped(t("pkg_runners", lang), columns(LEFT_WIDTH, 9, lang))
+    key = "pkg_runners" if pkg.mode == "targets" else "pkg_runners_budget"
+    heading = L.wrapped(t(key, lang), columns(LEFT_WIDTH, 9, lang))
     fig.text(LEFT, y, st.text(heading), fontsize=8,
              fontweight="bold", color=L.INK, va="top")  # fmt: skip
     y -= 0.025 * (heading.count("\n") + 1) + 0.02
     for r in pkg.runners_up.itertuples():
-        low = getattr(r, "min_p_recheck", float("nan"))
-        line = t("pkg_runner_line", lang, changes=_changes_text(str(r.changes), lang),
-                 cost=L.num(float(r.extra_cost_wan), "en"), p=L.pct(float(low), 1))  # fmt: skip
+        changes, cost = _changes_text(str(r.changes), lang), L.num(float(r.extra_cost_wan), "en")
+        if pkg.mode == "targets":
+            low = getattr(r, "min_p_recheck", float("nan"))
+            line = t("pkg_runner_line", lang, changes=changes, cost=cost, p=L.pct(float(low), 1))
+        else:
+            line = t("pkg_runner_value", lang, changes=changes, cost=cost,
+                     v=f"{float(r.value_search):.3f}")  # fmt: skip
         text = L.wrapped(line, width, max_lines=3)
         fig.text(LEFT, y, st.text(text), fontsize=7, color=L.MUTED, va="top")
         y -= 0.018 * (text.count("\n") + 1) + 0.01
@@ -186,7 +192,8 @@ def _probabilities(
         colour = L.INK if r.reachable else "#a8232a"
         ax.text(-0.03, y, L.wrapped(label, 34, max_lines=2), transform=ax.get_yaxis_transform(),
                 ha="right", va="center", fontsize=7.8, fontweight=weight, color=colour)  # fmt: skip
-    ax.axvline(pkg.p, color=L.INK, lw=0.9, ls="--", zorder=1)
+    if pkg.mode == "targets":
+        ax.axvline(pkg.p, color=L.INK, lw=0.9, ls="--", zorder=1)
     ax.set_xlim(0, 1)
     ax.set_ylim(max(n, 1), 0)
     ax.set_yticks([])
@@ -212,5 +219,7 @@ def _legend(ax: Axes, pkg: PackageSearch, lang: str) -> None:
         t("pkg_recheck", lang, draws=f"{pkg.recheck_draws:,}"), t("pkg_line", lang,
                                                                   p=_pct(pkg.p)),
     ]  # fmt: skip
+    if pkg.mode != "targets":
+        handles, names = handles[:3], names[:3]
     ax.legend(handles, names, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
               fontsize=7.5, frameon=False)  # fmt: skip
