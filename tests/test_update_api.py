@@ -80,6 +80,10 @@ def test_with_actuals_adds_replaces_and_validates() -> None:
     final = first | {"value": 370, "status": "reported"}
     again = sc.with_actuals(final)  # the final figure supersedes the preliminary one
     assert [(a.value, a.status) for a in again.actuals] == [(370.0, "reported")]
+    ytd = {"indicator": "tech_contract_turnover", "period": "2024-01..05", "value": 30.0,
+           "status": "reported", "source": "illustrative"}  # fmt: skip
+    later = base.with_actuals(ytd).with_actuals(ytd | {"period": "2024-01..08", "value": 60.0})
+    assert [str(a.period) for a in later.actuals] == ["2024-01..08"]  # overlapping months
     with pytest.raises(ScenarioError, match="did you mean 'hightech_enterprises'"):
         base.with_actuals(first | {"indicator": "hightech_enterprise"})
     with pytest.raises(ScenarioError, match="expected a positive value"):
