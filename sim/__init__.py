@@ -10,6 +10,9 @@ Public API
 ``sensitivity(scenario)``  what we most need to learn -> ``Sensitivity`` (first-order
                            Sobol indices of every target on every unknown)
 ``load_result(folder)``    read a saved result back
+``requirements(sc, p=0.8)`` what each target below p would take, lever by lever
+``optimise(sc, targets=…)`` the cheapest package reaching P ≥ p (or the best under a budget),
+                           re-checked on fresh draws
 ``targets()``              the policy's targets, keyed by id
 ``levers()``               the policy levers, keyed by id
 ``parameters()``           the parameter priors, keyed by id
@@ -37,6 +40,8 @@ from sim import analysis
 from sim import charts as charts  # registers result.plot
 from sim._version import __version__
 from sim.analysis.learn import Sensitivity, sensitivity
+from sim.analysis.optimise import optimise
+from sim.analysis.requirements import requirements
 from sim.levers import levers
 from sim.priors import parameters
 from sim.results import Result, load_result
@@ -55,8 +60,10 @@ __all__ = [
     "levers",
     "load_result",
     "load_scenario",
+    "optimise",
     "parameter_table",
     "parameters",
+    "requirements",
     "run",
     "run_many",
     "sensitivity",

@@ -8,7 +8,11 @@ call the same functions.
 - :mod:`sim.analysis.actuals` — what a run conditioned on actuals changed, target by target,
   and each actual on its target's fan;
 - :mod:`sim.analysis.compare` — paired (or independent) differences between packages,
-  crossings of the 50 % / 80 % lines, cost against effect.
+  crossings of the 50 % / 80 % lines, cost against effect;
+- :mod:`sim.analysis.decision` — lever packages evaluated on common random numbers, shared by
+  :mod:`sim.analysis.requirements` (what each target would take, lever by lever) and
+  :mod:`sim.analysis.optimise` (the cheapest package; its re-check in
+  :mod:`sim.analysis.package`). ``sim.requirements`` and ``sim.optimise`` are the entry points.
 """
 
 from sim.analysis.actuals import change_rows, fan_actuals

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.analysis.learn import register_plotter
 from sim.charts import accessor as _accessor  # registers result.plot
+from sim.charts import decision_plots as decision_plots  # registers .plot of the decisions
 
 if TYPE_CHECKING:
     from sim.charts.pack import PackReport

@@ -5,7 +5,8 @@
 - :mod:`sim.cli.run_cmds` — ``run``, ``report``;
 - :mod:`sim.cli.check_cmds` — ``backcast``, ``crosscheck``, ``reference``;
 - :mod:`sim.cli.sensitivity_cmds` — ``sensitivity``;
-- :mod:`sim.cli.serve_cmds` — ``serve`` (the what-if page).
+- :mod:`sim.cli.serve_cmds` — ``serve`` (the what-if page);
+- :mod:`sim.cli.decision_cmds` — ``requirements``, ``optimise``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from sim.cli import run_cmds  # run, report
 from sim.cli import check_cmds  # backcast, crosscheck, reference
 from sim.cli import sensitivity_cmds  # sensitivity
 from sim.cli import serve_cmds  # serve
+from sim.cli import decision_cmds  # requirements, optimise
 # isort: on
 
 __all__ = [
-    "app", "catalogue_cmds", "check_cmds", "main", "run_cmds", "sensitivity_cmds", "serve_cmds",
+    "app", "catalogue_cmds", "check_cmds", "decision_cmds", "main", "run_cmds",
+    "sensitivity_cmds", "serve_cmds",
 ]  # fmt: skip
 
 
