@@ -30,6 +30,10 @@ class Plan:
     end_year: int = END_YEAR
     chunk_size: int = CHUNK
     sample_size: int = SAMPLE
+    # False: a sweep's lighter reduction, which keeps only what decisions need — targets met,
+    # joint counts, paired gains and losses, judged-value histograms — and neither the yearly
+    # histogram of every series (trajectories) nor the sample of whole trajectories.
+    series: bool = True
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -38,8 +42,9 @@ class Plan:
 
     @property
     def sample_draws(self) -> int:
-        """Whole trajectories kept: the first ``sample_size`` draws, or all if fewer."""
-        return min(self.sample_size, self.draws)
+        """Whole trajectories kept: the first ``sample_size`` draws, or all if fewer (none
+        without the series)."""
+        return min(self.sample_size, self.draws) if self.series else 0
 
     def chunks(self) -> list[tuple[int, int]]:
         """(chunk index, draws in chunk) for every chunk of the run."""
@@ -59,7 +64,10 @@ class Plan:
 
 
 def plan_for(
-    scenarios: Sequence[Scenario], draws: int | None = None, seed: int | None = None
+    scenarios: Sequence[Scenario],
+    draws: int | None = None,
+    seed: int | None = None,
+    series: bool = True,
 ) -> Plan:
     """A :class:`Plan` for scenarios run together (the first scenario's draws and seed)."""
     if not scenarios:
@@ -69,4 +77,5 @@ def plan_for(
         scenarios=tuple(scenarios),
         draws=draws or first.draws,
         seed=first.seed if seed is None else seed,
+        series=series,
     )

@@ -26,6 +26,7 @@ def run_many(
     jobs: int = 1,
     executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    series: bool = True,
 ) -> list[Result]:
     """Run scenarios together on shared draws; later results carry paired differences.
 
@@ -34,7 +35,13 @@ def run_many(
 
     All scenarios use the first one's draws and seed unless ``draws``/``seed`` are given,
     so they share every parameter draw and noise stream (common random numbers); each
-    result after the first has a ``comparison`` table against the first.
+    result after the first has a ``comparison`` table against the first. What does not depend
+    on a scenario's levers is simulated once for all of them (:mod:`sim.chunk`), so a sweep of
+    many settings costs much less than as many runs.
+
+    ``series=False`` is the lighter reduction of a sweep: targets met, joint and paired counts
+    and judged-value histograms only — no trajectories and no sample, and such a result cannot
+    be saved. Every number it has is the same, bit for bit, as with the series.
     """
     loaded = [_as_scenario(s) for s in scenarios]
     with_actuals = [sc.name for sc in loaded if sc.actuals]
@@ -44,7 +51,7 @@ def run_many(
             "already compares it with the same run before the actuals); comparing packages "
             "under actuals is not available yet"
         )
-    plan = plan_for(loaded, draws, seed)
+    plan = plan_for(loaded, draws, seed, series)
     t0 = time.perf_counter()
     accs = run_plan(plan, jobs=jobs, executor=executor, on_progress=on_progress)
     elapsed = time.perf_counter() - t0
@@ -64,6 +71,8 @@ def run(
     jobs: int = 1,
     executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    series: bool = True,
 ) -> Result:
-    """Run one scenario (a :class:`Scenario` or a path to a scenario file)."""
-    return run_many([scenario], draws, seed, jobs, executor, on_progress)[0]
+    """Run one scenario (a :class:`Scenario` or a path to a scenario file); ``series``: see
+    :func:`run_many`."""
+    return run_many([scenario], draws, seed, jobs, executor, on_progress, series)[0]
