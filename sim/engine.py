@@ -267,15 +267,17 @@ def run_plan(
     own_pool = None
     if executor is None and jobs > 1 and blocks:
         own_pool = executor = worker_pool(jobs)
+    results: Iterator[list[Accumulator]] = iter(())
     try:
         results = executor.map(_run_block, blocks) if executor else map(_run_block, blocks)
-        for block, block_accs in zip(blocks, results, strict=True):
+        for block, block_accs in zip(blocks, results, strict=True):  # merged in block order
             for acc, other in zip(accs, block_accs, strict=True):
                 acc.merge(other)
             done += sum(n for _, n in block.chunks)
             if on_progress:
                 on_progress(done, plan.draws)
     except BaseException:  # Ctrl-C or a failed block: stop the workers now, don't wait for them
+        getattr(results, "close", lambda: None)()  # cancels the blocks not started (any executor)
         if own_pool is not None:
             stop_pool(own_pool)
             own_pool = None

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("models", ("sim.models",)),
     ("engine", ("sim.plan", "sim.update", "sim.reduction", "sim.replay", "sim.chunk",
                 "sim.engine")),
-    ("results", ("sim.results", "sim.runner")),
+    ("results", ("sim.results", "sim.executors", "sim.runner")),
     ("analysis", ("sim.analysis",)),
     ("checks", ("sim.checks",)),
     ("charts", ("sim.charts",)),
