@@ -46,7 +46,6 @@ from sim.models.contract import (
 from sim.models.start import Start
 from sim.priors import Params, draw_parameters
 from sim.replay import Log, recorded, replayed
-from sim.rng import stream
 from sim.scenario import Scenario
 
 Series = dict[str, np.ndarray]  # recorded key -> (draws, years) array
@@ -213,8 +212,7 @@ class _StepRun(RunContext):
     def stream(self, name: str) -> np.random.Generator:
         """The noise stream ``name``, created (recorded or replayed) at its first use."""
         if name not in self._streams:
-            self._streams[name] = self.continued(
-                name, lambda: stream(self.seed, self.chunk, f"noise:{name}"))  # fmt: skip
+            self._streams[name] = self.continued(name, partial(self.new_stream, name))
         return self._streams[name]
 
 

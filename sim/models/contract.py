@@ -102,8 +102,12 @@ class RunContext:
     def stream(self, name: str) -> np.random.Generator:
         """The noise stream ``name`` of this chunk; the same generator all run long."""
         if name not in self._streams:
-            self._streams[name] = stream(self.seed, self.chunk, f"noise:{name}")
+            self._streams[name] = self.new_stream(name)
         return self._streams[name]
+
+    def new_stream(self, name: str) -> np.random.Generator:
+        """A new generator of the noise stream ``name`` of this chunk, at its start."""
+        return stream(self.seed, self.chunk, f"noise:{name}")
 
     def effect(self, indicator: str, kind: str, params: Mapping[str, np.ndarray]) -> np.ndarray:
         """Product of the responses of the ``kind`` levers acting on ``indicator`` (cached)."""
