@@ -52,11 +52,27 @@ def write_folder(
     write_workbook(folder / WORKBOOK, tables)
     # Encoded in memory, then written as plain bytes: a full disk is then an ordinary OSError
     # here, never a failure inside the HDF5 library.
-    (folder / SAMPLE_FILE).write_bytes(bytes(sample.to_netcdf(engine="h5netcdf")))
+    (folder / SAMPLE_FILE).write_bytes(netcdf_bytes(sample))
     files = [*sorted(p.name for p in folder.iterdir()), MANIFEST]
     (folder / MANIFEST).write_text(
         json.dumps({**manifest, "files": files}, ensure_ascii=False, indent=2), encoding="utf-8"
     )
+
+
+def netcdf_bytes(sample: Any) -> bytes:
+    """The sample as NetCDF4 in memory: what ``sample.to_netcdf(engine="h5netcdf")`` gives,
+    without its search for a Dask scheduler to lock against (which imports dask.distributed,
+    a second of start-up, wherever Dask is installed; the sample is in memory, nothing to lock).
+    """
+    from xarray.backends import H5NetCDFStore
+
+    buffer = io.BytesIO()
+    store = H5NetCDFStore.open(buffer, mode="w", lock=False)
+    try:
+        sample.dump_to_store(store)
+    finally:
+        store.close()
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,31 @@
-"""results.xlsx, written directly as Office Open XML, reads back as the tables it holds.
+"""Files sim encodes itself read back as what they hold: results.xlsx (written directly as
+Office Open XML) and sample.nc (NetCDF4 without xarray's search for a Dask scheduler).
 
-Exact: every number is written with the shortest repr that round-trips, so openpyxl (through
-pandas) reads back the very floats of the result, and text (Chinese included) unchanged.
+Exact: every number of the workbook is written with the shortest repr that round-trips, so
+openpyxl (through pandas) reads back the very floats of the result, and text (Chinese
+included) unchanged; the sample reads back identical to the result's and to what
+``Dataset.to_netcdf`` writes.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import xarray as xr
 
+from sim.results.store import netcdf_bytes
 from sim.results.workbook import write_workbook
 from sim.runner import run
-from sim.scenario import status_quo
+from sim.scenario import load_scenario, status_quo
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _read(path) -> dict[str, pd.DataFrame]:
@@ -79,3 +88,12 @@ def test_awkward_values(tmp_path) -> None:
 def test_a_sheet_name_too_long_for_excel_is_refused(tmp_path) -> None:
     with pytest.raises(ValueError, match="31"):
         write_workbook(tmp_path / "w.xlsx", {"x" * 32: pd.DataFrame({"a": [1]})})
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "monitoring_example"])  # with actuals: weights
+def test_the_sample_file_is_what_xarray_writes(scenario) -> None:
+    sample = run(load_scenario(ROOT / "scenarios" / f"{scenario}.toml"), draws=1000).sample
+    mine = xr.open_dataset(io.BytesIO(netcdf_bytes(sample)), engine="h5netcdf").load()
+    theirs = sample.to_netcdf(engine="h5netcdf")
+    assert mine.identical(sample)
+    assert mine.identical(xr.open_dataset(io.BytesIO(bytes(theirs)), engine="h5netcdf").load())
