@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,7 +47,9 @@ from sim.plan import Plan
 from sim.priors import Params, draw_parameters, parameters
 from sim.reduction import Accumulator, Edges, Shared, pilot_edges
 from sim.scenario import Scenario, status_quo
-from sim.update import CAP_BITS, Conditioning, UpdateCounts, prepare
+
+if TYPE_CHECKING:
+    from sim.update import Conditioning
 
 PROBE_DRAWS = 3  # draws of the start-up probe: enough to exercise every branch of the code
 
@@ -169,6 +172,8 @@ def _empty(plan: Plan, edges: Sequence[Edges], conditions: Sequence[Conditioning
     for sc, e, cond in zip(plan.scenarios, edges, conditions, strict=True):
         acc = Accumulator.empty(plan, sc, e)
         if cond is not None:
+            from sim.update import CAP_BITS, UpdateCounts  # with actuals only: see _conditions
+
             acc.unit = cond.sets[0].unit
             acc.unit_sq = acc.unit >> CAP_BITS
             acc.prior = Accumulator.empty(plan, sc, e)
@@ -222,6 +227,17 @@ def recorded_for(plan: Plan) -> set[str] | None:
     return {k for k in keys if k is not None}
 
 
+def _conditions(plan: Plan, pilot: list[dict]) -> tuple[Conditioning | None, ...]:
+    """Each scenario's conditioning on its actuals (None without). :mod:`sim.update` is
+    imported only for a run with actuals: it needs scipy.stats, a second of start-up."""
+    if not any(sc.actuals for sc in plan.scenarios):
+        return (None,) * len(plan.scenarios)
+    from sim.update import prepare
+
+    return tuple(prepare(sc.actuals, plan.years, series, plan.draws) if sc.actuals else None
+                 for sc, series in zip(plan.scenarios, pilot, strict=True))  # fmt: skip
+
+
 def _blocks(chunks: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int]]]:
     """Contiguous blocks of chunks, a few per worker so progress can be reported."""
     if not chunks:
@@ -253,10 +269,7 @@ def run_plan(
     memo = Shared()
     edges = tuple(pilot_edges(plan, sc, series, memo)
                   for sc, series in zip(plan.scenarios, pilot, strict=True))  # fmt: skip
-    conditions = tuple(
-        prepare(sc.actuals, plan.years, series, plan.draws) if sc.actuals else None
-        for sc, series in zip(plan.scenarios, pilot, strict=True)
-    )
+    conditions = _conditions(plan, pilot)
     accs = _empty(plan, edges, conditions)
     _accumulate(accs, pilot, 0, conditions)
     done = first[1]

@@ -19,7 +19,6 @@ from sim.catalogue import indicators, observed
 from sim.models import produced_indicators
 from sim.plan import Plan
 from sim.reduction import Accumulator
-from sim.results import changes
 from sim.results.container import Result
 from sim.results.stats import (
     QUANTILES,
@@ -67,6 +66,8 @@ def build_result(
 def _add_update(result: Result, acc: Accumulator) -> None:
     """A run with actuals: what they changed, how each weighed, the ESS by year, and the fans
     before the update (:mod:`sim.results.changes`)."""
+    from sim.results import changes  # with actuals only: it needs scipy.stats (sim.update)
+
     assert acc.prior is not None
     scenario = result.scenario
     ess = changes.ess_table(scenario, acc)
