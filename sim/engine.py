@@ -26,10 +26,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.catalogue import indicators, on_reset
+from sim.catalogue import on_reset
+from sim.chunk import simulate_chunks
 from sim.levers import levers
 from sim.models import components
 from sim.models.contract import (
@@ -43,9 +45,11 @@ from sim.models.contract import (
 from sim.models.start import Start
 from sim.plan import Plan
 from sim.priors import Params, draw_parameters, parameters
-from sim.reduction import Accumulator, Edges, pilot_edges
+from sim.reduction import Accumulator, Edges, Shared, pilot_edges
 from sim.scenario import Scenario, status_quo
-from sim.update import CAP_BITS, Conditioning, UpdateCounts, prepare
+
+if TYPE_CHECKING:
+    from sim.update import Conditioning
 
 PROBE_DRAWS = 3  # draws of the start-up probe: enough to exercise every branch of the code
 
@@ -63,11 +67,12 @@ def run_years(
     copy it to keep it.
     """
     used = used if used is not None else {c.name: set() for c in comps}
-    contexts = [(c, Context(run, c, used[c.name])) for c in comps]
     state: dict[str, np.ndarray] = {}
-    for comp, ctx in contexts:
+    for comp in comps:
+        ctx = Context(run, comp, used[comp.name], at_start=True)
         state.update(checked_updates(comp, comp.init(StateView(state, comp), ctx)))
     yield state
+    contexts = [(c, Context(run, c, used[c.name])) for c in comps]
     for year in years[1:]:
         for comp, ctx in contexts:
             state.update(checked_updates(comp, comp.step(StateView(state, comp), ctx, year)))
@@ -94,23 +99,9 @@ def simulate_chunk(
     years: tuple[int, ...],
     comps: Sequence[Component] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Simulate ``n`` draws of one chunk: every recorded series as an (n, years) array."""
-    comps = components() if comps is None else comps
-    run = run_context(scenario, chunk, n, seed, years[0])
-    recorded = recorded_keys(comps)
-    series = {name: np.empty((n, len(years))) for name in recorded}
-    for col, state in enumerate(run_years(comps, run, years)):
-        for name in recorded:
-            series[name][:, col] = state[name]
-    return series
-
-
-def recorded_keys(comps: Sequence[Component]) -> list[str]:
-    """What the engine records: every output in the order of indicators.toml (the order of
-    tables and samples), then the components' diagnostics."""
-    position = {ind: i for i, ind in enumerate(indicators())}
-    outputs = sorted((o for c in comps for o in c.outputs), key=lambda o: position.get(o, 10**6))
-    return [*outputs, *(d for c in comps for d in c.diagnostics)]
+    """Simulate ``n`` draws of one chunk: every recorded series as an (n, years) array
+    (read-only). Several scenarios of one chunk: :func:`sim.chunk.simulate_chunks`."""
+    return simulate_chunks([scenario], chunk, n, seed, years, comps)[0]
 
 
 def check_components(start_year: int, end_year: int) -> None:
@@ -181,6 +172,8 @@ def _empty(plan: Plan, edges: Sequence[Edges], conditions: Sequence[Conditioning
     for sc, e, cond in zip(plan.scenarios, edges, conditions, strict=True):
         acc = Accumulator.empty(plan, sc, e)
         if cond is not None:
+            from sim.update import CAP_BITS, UpdateCounts  # with actuals only: see _conditions
+
             acc.unit = cond.sets[0].unit
             acc.unit_sq = acc.unit >> CAP_BITS
             acc.prior = Accumulator.empty(plan, sc, e)
@@ -194,7 +187,8 @@ def _run_block(block: _Block) -> list[Accumulator]:
     plan = block.plan
     accs = _empty(plan, block.edges, block.conditions)
     for chunk, n in block.chunks:
-        series = [simulate_chunk(sc, chunk, n, plan.seed, plan.years) for sc in plan.scenarios]
+        series = simulate_chunks(plan.scenarios, chunk, n, plan.seed, plan.years,
+                                 keep=recorded_for(plan))  # fmt: skip
         _accumulate(accs, series, chunk * plan.chunk_size, block.conditions)
     return accs
 
@@ -211,15 +205,38 @@ def _accumulate(
     draw's likelihood weight (:mod:`sim.update`) into the posterior.
     """
     mets = []
+    memo = Shared()
     for acc, values, cond in zip(accs, series, conditions, strict=True):
         if cond is None or acc.prior is None or acc.update is None:
-            mets.append(acc.add(values, first_draw))
+            mets.append(acc.add(values, first_draw, memo=memo))
             continue
-        prior_met = acc.prior.add(values, first_draw)
+        prior_met = acc.prior.add(values, first_draw, memo=memo)
         weights = acc.update.add(cond, cond.log_densities(values), prior_met)
-        mets.append(acc.add(values, first_draw, weights))
+        mets.append(acc.add(values, first_draw, weights, memo))
     for acc, met in zip(accs[1:], mets[1:], strict=True):
         acc.add_pairs(mets[0], met)
+
+
+def recorded_for(plan: Plan) -> set[str] | None:
+    """The series a plan's reduction reads: all (None), or without the series (a sweep) those
+    its targets are judged on and its actuals observe."""
+    if plan.series:
+        return None
+    keys = {t.indicator for sc in plan.scenarios for t in plan.targets_of(sc).values()}
+    keys |= {a.indicator for sc in plan.scenarios for a in sc.actuals}
+    return {k for k in keys if k is not None}
+
+
+def _conditions(plan: Plan, pilot: list[dict]) -> tuple[Conditioning | None, ...]:
+    """Each scenario's conditioning on its actuals (None without). :mod:`sim.update` is
+    imported only for a run with actuals: it needs scipy.stats, a second of start-up."""
+    if not any(sc.actuals for sc in plan.scenarios):
+        return (None,) * len(plan.scenarios)
+    from sim.update import prepare
+
+    return tuple(prepare(sc.actuals, plan.years, series, plan.draws, plan.temper)
+                 if sc.actuals else None
+                 for sc, series in zip(plan.scenarios, pilot, strict=True))  # fmt: skip
 
 
 def _blocks(chunks: list[tuple[int, int]], jobs: int) -> list[list[tuple[int, int]]]:
@@ -248,14 +265,12 @@ def run_plan(
     # The first chunk runs here: its values fix the histogram edges of every quantity, so the
     # edges depend on the seed only, never on the number of workers.
     first, rest = chunks[0], chunks[1:]
-    pilot = [simulate_chunk(sc, first[0], first[1], plan.seed, plan.years) for sc in plan.scenarios]
-    edges = tuple(
-        pilot_edges(plan, sc, series) for sc, series in zip(plan.scenarios, pilot, strict=True)
-    )
-    conditions = tuple(
-        prepare(sc.actuals, plan.years, series, plan.draws, plan.temper) if sc.actuals else None
-        for sc, series in zip(plan.scenarios, pilot, strict=True)
-    )
+    pilot = simulate_chunks(plan.scenarios, first[0], first[1], plan.seed, plan.years,
+                            keep=recorded_for(plan))  # fmt: skip
+    memo = Shared()
+    edges = tuple(pilot_edges(plan, sc, series, memo)
+                  for sc, series in zip(plan.scenarios, pilot, strict=True))  # fmt: skip
+    conditions = _conditions(plan, pilot)
     accs = _empty(plan, edges, conditions)
     _accumulate(accs, pilot, 0, conditions)
     done = first[1]
@@ -266,15 +281,17 @@ def run_plan(
     own_pool = None
     if executor is None and jobs > 1 and blocks:
         own_pool = executor = worker_pool(jobs)
+    results: Iterator[list[Accumulator]] = iter(())
     try:
         results = executor.map(_run_block, blocks) if executor else map(_run_block, blocks)
-        for block, block_accs in zip(blocks, results, strict=True):
+        for block, block_accs in zip(blocks, results, strict=True):  # merged in block order
             for acc, other in zip(accs, block_accs, strict=True):
                 acc.merge(other)
             done += sum(n for _, n in block.chunks)
             if on_progress:
                 on_progress(done, plan.draws)
     except BaseException:  # Ctrl-C or a failed block: stop the workers now, don't wait for them
+        getattr(results, "close", lambda: None)()  # cancels the blocks not started (any executor)
         if own_pool is not None:
             stop_pool(own_pool)
             own_pool = None

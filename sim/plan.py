@@ -31,6 +31,10 @@ class Plan:
     chunk_size: int = CHUNK
     sample_size: int = SAMPLE
     temper: bool = True  # actuals: temper the likelihood when the draws are too few (sim.update)
+    # False: a sweep's lighter reduction, which keeps only what decisions need — targets met,
+    # joint counts, paired gains and losses, judged-value histograms — and neither the yearly
+    # histogram of every series (trajectories) nor the sample of whole trajectories.
+    series: bool = True
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -39,8 +43,9 @@ class Plan:
 
     @property
     def sample_draws(self) -> int:
-        """Whole trajectories kept: the first ``sample_size`` draws, or all if fewer."""
-        return min(self.sample_size, self.draws)
+        """Whole trajectories kept: the first ``sample_size`` draws, or all if fewer (none
+        without the series)."""
+        return min(self.sample_size, self.draws) if self.series else 0
 
     def chunks(self) -> list[tuple[int, int]]:
         """(chunk index, draws in chunk) for every chunk of the run."""
@@ -60,7 +65,10 @@ class Plan:
 
 
 def plan_for(
-    scenarios: Sequence[Scenario], draws: int | None = None, seed: int | None = None
+    scenarios: Sequence[Scenario],
+    draws: int | None = None,
+    seed: int | None = None,
+    series: bool = True,
 ) -> Plan:
     """A :class:`Plan` for scenarios run together (the first scenario's draws and seed)."""
     if not scenarios:
@@ -70,4 +78,5 @@ def plan_for(
         scenarios=tuple(scenarios),
         draws=draws or first.draws,
         seed=first.seed if seed is None else seed,
+        series=series,
     )

@@ -12,8 +12,10 @@ twice the pilot's central 99.9 %, with an underflow and an overflow bin.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 N_BINS = 4096
 PILOT_RANGE = (0.0005, 0.9995)  # quantiles of the pilot the grid covers (with a margin)
 PILOT_MIN = 2000  # below this many pilot values the grid covers their whole range
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,17 @@ class Grid:
 
     def quantile(self, counts: np.ndarray, q: float) -> float:
         """The q-quantile of the histogrammed values (inverse CDF, interpolated in a bin)."""
+        return self.quantiles(counts, (q,))[0]
+
+    def quantiles(self, counts: np.ndarray, qs: Sequence[float]) -> list[float]:
+        """Several quantiles (each as :meth:`quantile`; the cumulative counts summed once)."""
         total = counts.sum()
         if total == 0:
-            return math.nan
-        target = q * total
+            return [math.nan] * len(qs)
         cum = np.cumsum(counts)
+        return [self._inverse(counts, cum, q * total) for q in qs]
+
+    def _inverse(self, counts: np.ndarray, cum: np.ndarray, target: float) -> float:
         i = int(np.searchsorted(cum, target, side="left"))
         i = min(i, len(counts) - 1)
         if i == 0:
@@ -158,6 +167,32 @@ def _co_counts(flags: np.ndarray, weights: np.ndarray | None = None) -> np.ndarr
     return out
 
 
+class Shared:
+    """What the reduction of one chunk has computed from arrays several scenarios share.
+
+    Scenarios that agree on a series get the same array object from the engine
+    (:mod:`sim.chunk`), so a grid, a histogram or a target's judged values computed for one
+    of them is looked up by the array's identity for the others: a sweep counts each shared
+    series once. One instance serves one chunk; it keeps the arrays it has seen, so no
+    identity is reused while it lives.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[tuple, tuple[np.ndarray, Any]] = {}
+
+    def get(self, array: np.ndarray, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` for ``array`` and ``key``, once per chunk."""
+        ident = (id(array), key)
+        found = self._found.get(ident)
+        if found is None:
+            found = self._found[ident] = (array, compute())
+        return found[1]
+
+
+def _shared(memo: Shared | None, array: np.ndarray, key: Hashable, compute: Callable[[], T]) -> T:
+    return compute() if memo is None else memo.get(array, key, compute)
+
+
 @dataclass(frozen=True)
 class Edges:
     """The grids of one scenario: judged value per target, each recorded series per year."""
@@ -166,19 +201,38 @@ class Edges:
     series: dict[str, tuple[Grid, ...]]
 
 
-def pilot_edges(plan: Plan, scenario: Scenario, series: dict[str, np.ndarray]) -> Edges:
-    """Grids from the pilot chunk's values."""
+def pilot_edges(
+    plan: Plan, scenario: Scenario, series: dict[str, np.ndarray], memo: Shared | None = None
+) -> Edges:
+    """Grids from the pilot chunk's values (per-year grids of every series only if the plan
+    keeps the series: :attr:`sim.plan.Plan.series`)."""
     targets = plan.targets_of(scenario)
     judged = {
-        tid: Grid.for_values(t.judged_value(series[t.indicator], plan.years))
+        tid: _shared(memo, series[t.indicator], ("grid", t.id, t.reading),
+                     partial(_judged_grid, t, series[t.indicator], plan.years))
         for tid, t in targets.items()
         if t.indicator in series
-    }
+    }  # fmt: skip
     per_year = {
-        name: tuple(Grid.for_values(v[:, j]) for j in range(v.shape[1]))
-        for name, v in series.items()
-    }
+        name: _shared(memo, v, "grids", partial(_year_grids, v)) for name, v in series.items()
+    } if plan.series else {}  # fmt: skip
     return Edges(judged, per_year)
+
+
+def _judged_grid(t: Target, values: np.ndarray, years: tuple[int, ...]) -> Grid:
+    return Grid.for_values(t.judged_value(values, years))
+
+
+def _year_grids(values: np.ndarray) -> tuple[Grid, ...]:
+    return tuple(Grid.for_values(values[:, j]) for j in range(values.shape[1]))
+
+
+def _judge(
+    t: Target, values: np.ndarray, years: tuple[int, ...], grid: Grid, w: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A target's met flags in one chunk and the histogram of its judged values."""
+    judged = t.judged_value(values, years)
+    return judged >= t.threshold, grid.counts(judged, w)
 
 
 def _no_counts(*shape: int) -> np.ndarray:
@@ -258,21 +312,25 @@ class Accumulator:
         series: dict[str, np.ndarray],
         first_draw: int,
         weights: tuple[np.ndarray, np.ndarray] | None = None,
+        memo: Shared | None = None,
     ) -> np.ndarray:
         """Count one chunk; returns its (draws, targets) boolean matrix of targets met.
 
         ``weights``: the draws' fixed-point weights and squared weights (a run with actuals);
-        without them every draw counts 1.
+        without them every draw counts 1. ``memo``: what other scenarios of the chunk have
+        already counted from the same arrays.
         """
         w, w2 = weights if weights is not None else (None, None)
         n = next(iter(series.values())).shape[0]
         met = np.empty((n, len(self.modelled)), dtype=bool)
         for j, tid in enumerate(self.modelled):
-            t = self.targets[tid]
+            t, grid = self.targets[tid], self.edges.targets[tid]
             assert t.indicator is not None  # modelled targets are quantitative
-            value = t.judged_value(series[t.indicator], self.years)
-            met[:, j] = value >= t.threshold
-            self.judged[tid] += self.edges.targets[tid].counts(value, w)
+            values = series[t.indicator]
+            key = ("judged", t.id, t.reading, grid, id(w))
+            judge = partial(_judge, t, values, self.years, grid, w)
+            met[:, j], counts = _shared(memo, values, key, judge)
+            self.judged[tid] += counts
         self.draws += n
         self.total += n if w is None else int(w.sum())
         self.total_sq += n if w2 is None else int(w2.sum())
@@ -285,28 +343,31 @@ class Accumulator:
             cols = [j for j, t in enumerate(self.modelled) if self.targets[t].group == g]
             self.group_all_met[g] += _total(np.asarray(met[:, cols].all(axis=1)), w)
         self.cofail += _co_counts(~met, w)
-        for name, values in series.items():
-            self._add_series(name, values, w)
-        if first_draw < self.sample_capacity:
+        for name, hist in self.series.items():
+            values = series[name]
+            hist += _shared(memo, values, ("series", self.edges.series[name], id(w)),
+                            partial(self._count_series, name, values, w))  # fmt: skip
+        if first_draw < self.sample_capacity and self.sample:
             take = min(self.sample_capacity - first_draw, n)
-            for name, values in series.items():
-                self.sample[name][first_draw : first_draw + take] = values[:take]
+            for name, kept in self.sample.items():
+                kept[first_draw : first_draw + take] = series[name][:take]
             if w is not None:
                 self.sample_weight[first_draw : first_draw + take] = w[:take] / self.unit
             self.sample_size = max(self.sample_size, first_draw + take)
         return met
 
-    def _add_series(self, name: str, values: np.ndarray, weights: np.ndarray | None) -> None:
+    def _count_series(
+        self, name: str, values: np.ndarray, weights: np.ndarray | None
+    ) -> np.ndarray:
         """Histogram every year of one series with a single bincount (one grid per year)."""
         grids = self.edges.series[name]
-        hist = self.series[name]
-        stride = hist.shape[1]
+        shape = self.series[name].shape
         lo = np.array([g.lo for g in grids])
         width = np.array([g.width for g in grids])
         bins = np.array([g.bins for g in grids], dtype=float)
-        idx = _bin_index(values, lo, width, bins) + stride * np.arange(len(grids))
+        idx = _bin_index(values, lo, width, bins) + shape[1] * np.arange(len(grids))
         w = None if weights is None else np.repeat(weights, len(grids))
-        hist += _bincount(idx.ravel(), hist.size, w).reshape(hist.shape)
+        return _bincount(idx.ravel(), shape[0] * shape[1], w).reshape(shape)
 
     def add_pairs(self, reference_met: np.ndarray, met: np.ndarray) -> None:
         """Count, per target, draws where this scenario and the reference disagree."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sim.engine import run_plan
 from sim.errors import SimError
+from sim.executors import executor_from_options
 from sim.plan import plan_for
 from sim.results import Result
 from sim.results.build import add_comparison, build_result
@@ -27,6 +28,8 @@ def run_many(
     jobs: int = 1,
     executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    series: bool = True,
+    scheduler: str | None = None,
     full_update: bool = False,
 ) -> list[Result]:
     """Run scenarios together on shared draws; later results carry paired differences.
@@ -38,7 +41,18 @@ def run_many(
 
     All scenarios use the first one's draws and seed unless ``draws``/``seed`` are given,
     so they share every parameter draw and noise stream (common random numbers); each
-    result after the first has a ``comparison`` table against the first.
+    result after the first has a ``comparison`` table against the first. What does not depend
+    on a scenario's levers is simulated once for all of them (:mod:`sim.chunk`), so a sweep of
+    many settings costs much less than as many runs.
+
+    ``series=False`` is the lighter reduction of a sweep: targets met, joint and paired counts
+    and judged-value histograms only — no trajectories and no sample, and such a result cannot
+    be saved. Every number it has is the same, bit for bit, as with the series.
+
+    Where the chunks run does not change a bit: this process (``jobs=1``), ``jobs`` local
+    processes, any ``concurrent.futures.Executor`` (``executor=client.get_executor()`` of a
+    Dask client), or the Dask cluster whose scheduler is at ``scheduler`` ("tcp://host:8786",
+    connected to for this run; its workers need this sim installed: :mod:`sim.executors`).
     """
     loaded = [_as_scenario(s) for s in scenarios]
     with_actuals = [sc.name for sc in loaded if sc.actuals]
@@ -48,9 +62,13 @@ def run_many(
             "already compares it with the same run before the actuals); comparing packages "
             "under actuals is not available yet"
         )
-    plan = replace(plan_for(loaded, draws, seed), temper=not full_update)
+    plan = replace(plan_for(loaded, draws, seed, series), temper=not full_update)
+    if executor is not None and scheduler is not None:
+        raise ValueError("give an executor or a scheduler, not both")
     t0 = time.perf_counter()
-    accs = run_plan(plan, jobs=jobs, executor=executor, on_progress=on_progress)
+    with executor_from_options("local" if scheduler is None else "dask", scheduler, jobs) as w:
+        accs = run_plan(plan, jobs=w.jobs, executor=executor or w.executor,
+                        on_progress=on_progress)  # fmt: skip
     elapsed = time.perf_counter() - t0
     timings = {"simulate_and_reduce": elapsed, "draws_per_second": plan.draws / elapsed}
     results = [
@@ -68,7 +86,12 @@ def run(
     jobs: int = 1,
     executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    series: bool = True,
+    scheduler: str | None = None,
     full_update: bool = False,
 ) -> Result:
-    """Run one scenario (a :class:`Scenario` or a path to a scenario file)."""
-    return run_many([scenario], draws, seed, jobs, executor, on_progress, full_update)[0]
+    """Run one scenario (a :class:`Scenario` or a path to a scenario file); ``series``,
+    ``scheduler`` and ``full_update``: see :func:`run_many`."""
+    return run_many(
+        [scenario], draws, seed, jobs, executor, on_progress, series, scheduler, full_update
+    )[0]

@@ -255,7 +255,7 @@ def _counts(acc: Accumulator) -> _Counts:
 def _run_group(args: tuple[list[Scenario], int, int]) -> list[_Counts]:
     """Simulate one plan (in a worker process): the reference, then some candidates."""
     scenarios, draws, seed = args
-    return [_counts(a) for a in run_plan(plan_for(scenarios, draws, seed))]
+    return [_counts(a) for a in run_plan(plan_for(scenarios, draws, seed, series=False))]
 
 
 def _evaluation(counts: Sequence[_Counts]) -> Evaluation:
@@ -335,7 +335,7 @@ class SimEvaluator:
         ref, rest = scenarios[0], scenarios[1:]
         parts = min(self.jobs, len(rest)) if (self.jobs > 1 or self.executor) else 1
         if parts <= 1:
-            accs = run_plan(plan_for(scenarios, self.draws, self.seed), jobs=self.jobs,
+            accs = run_plan(plan_for(scenarios, self.draws, self.seed, series=False), jobs=self.jobs,
                             executor=self.executor)  # fmt: skip
             counts = [_counts(a) for a in accs]
         else:

@@ -28,6 +28,8 @@ from sim.cli.app import (
     reports_errors,
 )
 from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, load_runnable, time_estimate
+from sim.cli.executors import ExecutorKind, ExecutorOption, SchedulerOption, workers
+from sim.executors import Workers
 from sim.scenario import MAX_DRAWS
 
 # A comparison pack's folder is named after its scenarios; names are up to 80 characters, so
@@ -161,6 +163,8 @@ def run_cmd(
         typer.Option(min=0, max=SEED_MAX, help="Seed (default: the scenario's; 0 to 2^63-1)."),
     ] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes (at most one a core).")] = 1,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: SchedulerOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Run with fewer than 100 draws (a smoke test).")
     ] = False,
@@ -182,7 +186,9 @@ def run_cmd(
     """Simulate scenarios, save results under OUT/<scenario>/ and draw the chart pack.
 
     Several scenarios run on shared draws: each gets its own folder and pack, and a comparison
-    pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../.
+    pack (paired differences, costs) goes to OUT/compare_<a>_vs_<b>.../. The chunks run here,
+    in --jobs local processes, or on a Dask cluster (--executor dask, --scheduler ADDRESS),
+    with the same result.
     """
     loaded = [load_runnable(p) for p in scenarios]
     names = [s.name for s in loaded]
@@ -190,15 +196,18 @@ def run_cmd(
         raise SimError(f"scenario names must differ (they name result folders): {names}")
     where = "--draws" if draws is not None else f"{scenarios[0]}: draws"
     total = draws or loaded[0].draws
-    jobs, notes = cap_jobs(jobs)
+    jobs, notes = cap_jobs(jobs) if scheduler is None else (jobs, [])
     notes += check_draws(total, force, where)
     for note in notes:
         print_error(note, label="warning:")
-    estimate = time_estimate(total, len(loaded), jobs)
+    estimate = time_estimate(total, len(loaded), jobs) if scheduler is None else None
     if estimate:
         print_plain(estimate, err)
-    with _interruptible(), _output_folders([out_dir / n for n in names]):
-        _run_and_save(loaded, draws, seed, jobs, out_dir, quiet, charts, lang.value, full_update)
+    folders = [out_dir / n for n in names]
+    with _interruptible(), _output_folders(folders), workers(executor, scheduler, jobs) as running:
+        if running.executor is not None:
+            print_plain(f"running on {running.description}", err)
+        _run_and_save(loaded, draws, seed, running, out_dir, quiet, charts, lang.value, full_update)
 
 
 @contextmanager
@@ -224,11 +233,11 @@ def _interruptible() -> Iterator[None]:
 
 
 def _run_and_save(
-    loaded: list[Any], draws: int | None, seed: int | None, jobs: int, out_dir: Path,
+    loaded: list[Any], draws: int | None, seed: int | None, running: Workers, out_dir: Path,
     quiet: bool, charts: bool, lang: str, full_update: bool = False,
 ) -> None:  # fmt: skip
     names = [s.name for s in loaded]
-    results = _run_with_progress(loaded, draws, seed, jobs, full_update)
+    results = _run_with_progress(loaded, draws, seed, running, full_update)
     folders = []
     for result in results:
         folder = result.save(out_dir / result.scenario.name)
@@ -256,7 +265,11 @@ def comparison_folder(names: list[str]) -> str:
 
 
 def _run_with_progress(
-    scenarios: list[Any], draws: int | None, seed: int | None, jobs: int, full_update: bool = False
+    scenarios: list[Any],
+    draws: int | None,
+    seed: int | None,
+    running: Workers,
+    full_update: bool = False,
 ) -> list[Result]:
     """Run scenarios on shared draws, with a progress bar on stderr for long runs."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -278,7 +291,8 @@ def _run_with_progress(
             scenarios,
             draws=draws,
             seed=seed,
-            jobs=jobs,
+            jobs=running.jobs,
+            executor=running.executor,
             on_progress=lambda done, _: progress.update(task, completed=done),
             full_update=full_update,
         )

@@ -11,7 +11,9 @@ A component is a module ``sim/models/<name>.py`` that defines ``COMPONENT = Comp
   components can share a stream and adding one never changes another's numbers;
 - ``init(state, ctx) -> updates``: its state at the end of the start year, from
   ``ctx.start`` (observations, values carried back to an earlier start) and parameter draws;
-  ``state`` holds the start state of the components it reads;
+  ``state`` holds the start state of the components it reads. Levers act from the first
+  simulated year, so ``ctx.lever_effect`` in ``init`` is a :class:`ContractError` (scenarios
+  run together share their start states: :mod:`sim.chunk`);
 - ``step(state, ctx, year) -> updates``: one year, a pure function of last year's state, what
   the components it reads wrote this year, its parameters, lever effects and its streams;
 - ``diagnostics``: internal keys recorded like outputs (for checks and notebooks);
@@ -30,7 +32,8 @@ output, a write outside the component, or a parameter that is unknown, foreign o
 is a :class:`ContractError` before any result exists.
 
 Every array has shape ``(draws,)`` (or ``(draws, k)`` for internal state); a per-draw Python
-loop is a bug.
+loop is a bug. Arrays a component receives (parameters, state) are read-only: a step returns
+new arrays, it never changes one in place.
 """
 
 from __future__ import annotations
@@ -91,12 +94,20 @@ class RunContext:
     start: Start
     _streams: dict[str, np.random.Generator] = field(default_factory=dict, repr=False)
     _effects: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+    # Lever responses by (lever, indicator, setting, elasticity draws' identity), which the
+    # run contexts of one chunk's scenarios may share (sim.chunk): each computed once.
+    responses: dict[tuple, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict,
+                                                                  repr=False)  # fmt: skip
 
     def stream(self, name: str) -> np.random.Generator:
         """The noise stream ``name`` of this chunk; the same generator all run long."""
         if name not in self._streams:
-            self._streams[name] = stream(self.seed, self.chunk, f"noise:{name}")
+            self._streams[name] = self.new_stream(name)
         return self._streams[name]
+
+    def new_stream(self, name: str) -> np.random.Generator:
+        """A new generator of the noise stream ``name`` of this chunk, at its start."""
+        return stream(self.seed, self.chunk, f"noise:{name}")
 
     def effect(self, indicator: str, kind: str, params: Mapping[str, np.ndarray]) -> np.ndarray:
         """Product of the responses of the ``kind`` levers acting on ``indicator`` (cached)."""
@@ -105,14 +116,17 @@ class RunContext:
             value = np.ones(self.n)
             for lever in levers().values():
                 if indicator in lever.acts_on and lever.kind == kind:
-                    value = value * _response(lever, self.levers[lever.id], indicator, params)
+                    value = value * self._response(lever, indicator, params)
             self._effects[key] = value
         return self._effects[key]
 
-
-def _response(lever: Lever, setting: float, indicator: str, params: Mapping[str, np.ndarray]):
-    e = params[lever.elasticity_parameter(indicator)]
-    return lever.multiplier(setting, e, indicator)
+    def _response(self, lever: Lever, indicator: str, params: Mapping[str, np.ndarray]):
+        setting = self.levers[lever.id]
+        e = params[lever.elasticity_parameter(indicator)]
+        key = (lever.id, indicator, setting, id(e))
+        if key not in self.responses:  # the draws are kept with the value: the id stays theirs
+            self.responses[key] = (e, lever.multiplier(setting, e, indicator))
+        return self.responses[key][1]
 
 
 class ScopedParams(Mapping[str, np.ndarray]):
@@ -138,9 +152,12 @@ class Context:
     """Everything a component may use besides the state: draws, parameters, lever effects,
     its own random streams, and the start (``ctx.start``)."""
 
-    def __init__(self, run: RunContext, component: Component, used: set[str]):
+    def __init__(
+        self, run: RunContext, component: Component, used: set[str], *, at_start: bool = False
+    ):
         self._run = run
         self._component = component
+        self._at_start = at_start  # in ``init``: the start state, before any lever acts
         self.n = run.n
         self.start = run.start
         self.params = ScopedParams(run.params, used)
@@ -172,7 +189,7 @@ class Context:
         drawn from its prior (``lever.<lever>.<indicator>``). Exactly 1 when every lever is
         at its status quo. The component documents which of its rates this multiplies.
         """
-        return self._run.effect(self._own(indicator), "process", self.params)
+        return self._run.effect(self._own(indicator, "lever_effect"), "process", self.params)
 
     def measurement_effect(self, indicator: str) -> np.ndarray:
         """Multiplier of the measurement levers on the *measured* value of ``indicator``.
@@ -180,9 +197,16 @@ class Context:
         A measurement lever (``kind = "measurement"`` in levers.toml, e.g. better statistics)
         raises what is reported, not the activity behind it; 1 at status quo.
         """
-        return self._run.effect(self._own(indicator), "measurement", self.params)
+        return self._run.effect(self._own(indicator, "measurement_effect"), "measurement",
+                                self.params)  # fmt: skip
 
-    def _own(self, indicator: str) -> str:
+    def _own(self, indicator: str, what: str) -> str:
+        if self._at_start:
+            raise ContractError(
+                f"component {self._component.name!r} asks for ctx.{what}({indicator!r}) in "
+                "init: the start state comes before any lever acts (levers act from the first "
+                "simulated year), so init must not depend on them"
+            )
         if indicator not in self._component.outputs:
             raise ContractError(
                 f"component {self._component.name!r} asks for the lever effect on "

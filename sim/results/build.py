@@ -16,9 +16,9 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.catalogue import indicators, observed
+from sim.models import produced_indicators
 from sim.plan import Plan
 from sim.reduction import Accumulator
-from sim.results import changes
 from sim.results.container import Result
 from sim.results.stats import (
     QUANTILES,
@@ -66,6 +66,8 @@ def build_result(
 def _add_update(result: Result, acc: Accumulator) -> None:
     """A run with actuals: what they changed, how each weighed, the ESS by year, and the fans
     before the update (:mod:`sim.results.changes`)."""
+    from sim.results import changes  # with actuals only: it needs scipy.stats (sim.update)
+
     assert acc.prior is not None
     scenario = result.scenario
     ess = changes.ess_table(scenario, acc)
@@ -128,6 +130,8 @@ def _value_2022(indicator: str | None, acc: Accumulator) -> dict[str, Any]:
         grid = acc.edges.series[indicator][j]
         return {"value_2022": grid.quantile(acc.series[indicator][j], 0.5),
                 "value_2022_source": "model prior (median)"}  # fmt: skip
+    if not acc.edges.series and indicator in produced_indicators():
+        return {"value_2022": math.nan, "value_2022_source": "not kept (run without series)"}
     return {"value_2022": math.nan, "value_2022_source": "not modelled"}
 
 
@@ -170,7 +174,12 @@ def _cofailure(acc: Accumulator) -> pd.DataFrame:
     ).rename_axis("target_id")
 
 
+TRAJECTORY_COLUMNS = ["indicator", "name_zh", "name_en", "unit", "year", "mean",
+                      *(f"q{round(q * 100):02d}" for q in QUANTILES)]  # fmt: skip
+
+
 def _trajectories(acc: Accumulator, years: tuple[int, ...]) -> pd.DataFrame:
+    """Mean and quantiles of every series per year (no rows in a run without the series)."""
     inds = indicators()
     rows = []
     for name, counts in acc.series.items():
@@ -186,23 +195,26 @@ def _trajectories(acc: Accumulator, years: tuple[int, ...]) -> pd.DataFrame:
                 "year": year,
                 "mean": grid.mean(c),
             }
-            row.update({f"q{round(q * 100):02d}": grid.quantile(c, q) for q in QUANTILES})
+            row.update(zip(TRAJECTORY_COLUMNS[6:], grid.quantiles(c, QUANTILES), strict=True))
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=TRAJECTORY_COLUMNS)
 
 
 def _distributions(acc: Accumulator) -> pd.DataFrame:
     """Histogram of every target's judged value (non-empty bins), for charts."""
-    rows = []
+    ids, los, his, probs = [], [], [], []
     for tid in acc.modelled:
         grid = acc.edges.targets[tid]
         counts = acc.judged[tid]
-        for i in np.flatnonzero(counts):
-            lo = -math.inf if i == 0 else grid.lo + (i - 1) * grid.width
-            hi = math.inf if i == grid.bins + 1 else grid.lo + i * grid.width
-            rows.append({"target_id": tid, "bin_lo": lo, "bin_hi": hi,
-                         "probability": counts[i] / acc.total})  # fmt: skip
-    return pd.DataFrame(rows, columns=["target_id", "bin_lo", "bin_hi", "probability"])
+        i = np.flatnonzero(counts)
+        ids.append(np.full(len(i), tid, dtype=object))
+        los.append(np.where(i == 0, -math.inf, grid.lo + (i - 1) * grid.width))
+        his.append(np.where(i == grid.bins + 1, math.inf, grid.lo + i * grid.width))
+        probs.append(counts[i] / acc.total)
+    if not ids:
+        return pd.DataFrame(columns=["target_id", "bin_lo", "bin_hi", "probability"])
+    columns = {"target_id": ids, "bin_lo": los, "bin_hi": his, "probability": probs}
+    return pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
 
 
 def _sample(acc: Accumulator, years: tuple[int, ...]):
@@ -210,7 +222,9 @@ def _sample(acc: Accumulator, years: tuple[int, ...]):
 
     names = list(acc.sample)
     size = acc.sample_size
-    values = np.stack([acc.sample[name][:size] for name in names], axis=2)
+    values = np.empty((size, len(years), 0))  # a run without the series keeps no sample
+    if names:
+        values = np.stack([acc.sample[name][:size] for name in names], axis=2)
     inds = indicators()
     ds = xr.Dataset(
         {"value": (("draw", "year", "indicator"), values)},
@@ -247,7 +261,8 @@ def _manifest(
         "draws": acc.draws,
         "effective_draws": acc.effective_draws,
         "chunk_size": plan.chunk_size,
-        "sample_draws": min(plan.sample_size, acc.draws),
+        "sample_draws": min(plan.sample_draws, acc.draws),
+        "series": plan.series,
         "years": list(acc.years),
         "targets_modelled": list(acc.modelled),
         "targets_not_modelled": [t for t in acc.targets if t not in acc.modelled],
@@ -267,10 +282,11 @@ def add_comparison(results: list[Result], accs: list[Accumulator]) -> None:
     for res, acc in zip(results[1:], accs[1:], strict=True):
         n = acc.draws
         rows = []
+        res_p = res.attainment.set_index("target_id")["p_met"]
         for j, tid in enumerate(acc.modelled):
             gain, loss = int(acc.pair_gain[j]), int(acc.pair_loss[j])  # type: ignore[index]
             diff, se = paired_difference(gain, loss, n)
-            p = float(res.attainment.set_index("target_id").loc[tid, "p_met"])
+            p = float(res_p[tid])
             rows.append({"target_id": tid, "reference": ref.scenario.name,
                          "p_reference": float(ref_p[tid]), "p_scenario": p,
                          "difference": diff, "difference_se": se})  # fmt: skip

@@ -226,7 +226,13 @@ class Result:
 
     def save(self, directory: str | Path) -> Path:
         """Write every table, the trajectory sample and the manifest; atomic (see
-        :mod:`sim.results.store`)."""
+        :mod:`sim.results.store`). A run without the series (a sweep) cannot be saved."""
+        if self.manifest.get("series") is False:
+            raise ResultError(
+                f"{self.scenario.name}: this run kept no trajectories or sample (series=False, "
+                "a sweep's lighter reduction), so it cannot be saved as a result folder; run "
+                "it with series=True to save it"
+            )
         final = store.write_atomically(
             Path(directory),
             lambda folder: store.write_folder(folder, self.tables(), self.sample, self.manifest),

@@ -1,5 +1,6 @@
-"""Saving and reading result folders: every table as CSV (with BOM) and XLSX, the trajectory
-sample as NetCDF, and a manifest — written atomically, read back only after checking.
+"""Saving and reading result folders: every table as CSV (with BOM) and in one XLSX workbook
+(:mod:`sim.results.workbook`), the trajectory sample as NetCDF, and a manifest — written
+atomically, read back only after checking.
 
 A result is written to a temporary folder beside its destination, which replaces the old
 folder only when complete, under a lock per folder, and only if the old folder is a sim result
@@ -25,6 +26,7 @@ from sim.errors import ResultError
 from sim.results import schema
 from sim.results.folders import OutputError, is_sim_result, prepared, write_atomically
 from sim.results.schema import FORMAT_VERSION
+from sim.results.workbook import write_workbook
 
 __all__ = [
     "FORMAT_VERSION", "MANIFEST", "OutputError", "Stored", "is_sim_result", "prepared",
@@ -47,16 +49,30 @@ def write_folder(
     """Write the tables (CSV with BOM and one workbook), the sample and the manifest."""
     for name, df in tables.items():
         df.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
-    with pd.ExcelWriter(folder / WORKBOOK, engine="openpyxl") as xlsx:
-        for name, df in tables.items():
-            df.to_excel(xlsx, sheet_name=name, index=False)
+    write_workbook(folder / WORKBOOK, tables)
     # Encoded in memory, then written as plain bytes: a full disk is then an ordinary OSError
     # here, never a failure inside the HDF5 library.
-    (folder / SAMPLE_FILE).write_bytes(bytes(sample.to_netcdf(engine="h5netcdf")))
+    (folder / SAMPLE_FILE).write_bytes(netcdf_bytes(sample))
     files = [*sorted(p.name for p in folder.iterdir()), MANIFEST]
     (folder / MANIFEST).write_text(
         json.dumps({**manifest, "files": files}, ensure_ascii=False, indent=2), encoding="utf-8"
     )
+
+
+def netcdf_bytes(sample: Any) -> bytes:
+    """The sample as NetCDF4 in memory: what ``sample.to_netcdf(engine="h5netcdf")`` gives,
+    without its search for a Dask scheduler to lock against (which imports dask.distributed,
+    a second of start-up, wherever Dask is installed; the sample is in memory, nothing to lock).
+    """
+    from xarray.backends import H5NetCDFStore
+
+    buffer = io.BytesIO()
+    store = H5NetCDFStore.open(buffer, mode="w", lock=False)
+    try:
+        sample.dump_to_store(store)
+    finally:
+        store.close()
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
