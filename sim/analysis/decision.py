@@ -335,8 +335,8 @@ class SimEvaluator:
         ref, rest = scenarios[0], scenarios[1:]
         parts = min(self.jobs, len(rest)) if (self.jobs > 1 or self.executor) else 1
         if parts <= 1:
-            accs = run_plan(plan_for(scenarios, self.draws, self.seed, series=False), jobs=self.jobs,
-                            executor=self.executor)  # fmt: skip
+            plan = plan_for(scenarios, self.draws, self.seed, series=False)
+            accs = run_plan(plan, jobs=self.jobs, executor=self.executor)
             counts = [_counts(a) for a in accs]
         else:
             shares = [list(s) for s in np.array_split(np.arange(len(rest)), parts)]
