@@ -355,3 +355,25 @@ def test_baseline_cheapest_enterprise_package(baseline: sim.Scenario, tmp_path) 
     pmet = rerun.attainment.set_index("target_id")["p_met"]
     assert all(pmet[t] == table.loc[t, "p_recheck"] for t in table.index)
     assert found.plot("zh") is not None
+
+
+def test_budget_mode_returns_the_best_affordable_package_seen() -> None:
+    """The greedy's last step can be worse than a package it passed: the search returns the
+    best affordable one it evaluated (the cheaper on a tie), never an unaffordable one."""
+    from sim.analysis.optimise import Objective, _best_affordable, _Search, key
+
+    base = {"a": 0.0, "b": 0.0}
+    search = _Search(None, base, ["a", "b"], Objective("expected", [], 0.8), 100.0, {})  # type: ignore[arg-type]
+    search.extra = lambda x: x["a"] + x["b"]  # type: ignore[method-assign]
+    for settings, value in (
+        ({"a": 50.0, "b": 0.0}, 1.9),
+        ({"a": 0.0, "b": 90.0}, 2.0),
+        ({"a": 60.0, "b": 60.0}, 9.0),
+        ({"a": 40.0, "b": 0.0}, 2.0),
+    ):
+        search.seen[key(settings, base)] = {
+            "settings": settings,
+            "value": value,
+            "extra_cost_wan": search.extra(settings),
+        }
+    assert _best_affordable(search, {"a": 50.0, "b": 0.0}) == {"a": 40.0, "b": 0.0}

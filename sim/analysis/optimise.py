@@ -291,10 +291,20 @@ def search_package(
     if obj.kind == "shortfall":
         x = trim(search, trim(search, x), 0.5)
     else:
-        x = trim(search, greedy(search, x, 0.5), 0.5)
+        x = _best_affordable(search, trim(search, greedy(search, x, 0.5), 0.5))
     facts = {"named": named, "unreachable": unreachable, "targets": first.targets,
              "now": {"p": first.p[0], "p_se": first.p_se[0]}}  # fmt: skip
     return search, x, facts
+
+
+def _best_affordable(search: _Search, x: Settings) -> Settings:
+    """Budget: the best affordable package the search saw (the greedy's last step can be
+    beaten by one it passed on the way); ties go to the cheaper, then to ``x``. The re-check
+    on fresh draws shows what this selection costs (the winner's curse)."""
+    here = search.seen.get(key(x, search.base), {"value": -np.inf})
+    best = max((v for v in search.seen.values() if search.affordable(v["settings"])),
+               key=lambda v: (v["value"], -v["extra_cost_wan"]), default=here)  # fmt: skip
+    return x if best["value"] <= here["value"] else best["settings"]
 
 
 def _runners_up(search: _Search, x: Settings, count: int) -> list[dict[str, Any]]:
