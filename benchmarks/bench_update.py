@@ -8,7 +8,7 @@ another seed (``--truth-seed``) plays the county, and ``Likelihood.sample`` turn
 values into the figures a bureau at a mid-2025 meeting would hold:
 
 - 2023: full-year values of five headline indicators (final, ``reported``);
-- 2024: the same five (January estimates, ``preliminary``) and January–May figures;
+- 2024: the same five (January estimates, ``preliminary``) and a January–May flow figure;
 - 2025: January–May/June figures only.
 
 Printed: the actuals; the wall and CPU time (median of ``--repeats``) of a plain status-quo run
@@ -52,7 +52,9 @@ def bulletin() -> list[Actual]:
     """The actuals of a mid-2025 meeting, with placeholder values (``sample`` fills them)."""
     out = [Actual(i, Period(2023), 1.0, "reported", SOURCE) for i in HEADLINE]
     out += [Actual(i, Period(2024), 1.0, "preliminary", SOURCE) for i in HEADLINE]
-    out += [Actual(i, Period(2024, m), 1.0, "reported", SOURCE) for i, m in YEAR_TO_DATE[:2]]
+    # a year-to-date 2024 figure only where no full-year 2024 figure is held (one per indicator
+    # and year: a later figure of a year supersedes an earlier one)
+    out += [Actual(i, Period(2024, m), 1.0, "reported", SOURCE) for i, m in YEAR_TO_DATE[:1]]
     out += [Actual(i, Period(2025, m), 1.0, "reported", SOURCE) for i, m in YEAR_TO_DATE]
     return out
 
@@ -141,17 +143,21 @@ def main() -> None:
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {args.draws / wall:,.0f} |")
     print(f"| ratio | {updated[0] / plain[0]:.2f} | {updated[1] / plain[1]:.2f} | |")
     result = run(scenario, jobs=args.jobs)
-    ess = result.effective_draws()
-    print(f"\nEffective draws after each year of actuals (warning below {ESS_WARN:,}):")
-    print(f"| actuals through | actuals | ESS | share of draws | draws for ESS {ESS_WARN:,} |")
+    full = run(scenario, jobs=args.jobs, full_update=True)
+    print(
+        f"\nEffective draws after each year of actuals (warning below {ESS_WARN:,}); the "
+        "default run tempers the likelihood when too few would remain (power < 1):"
+    )
+    print("| actuals through | actuals | ESS, full update | ESS, default (tempered) | power |")
     print("|---|---:|---:|---:|---:|")
-    for r in ess.itertuples():
-        print(f"| {r.year} | {r.actuals} | {r.ess:,.1f} | {r.ess_share:.2e} | "
-              f"{r.draws_needed:,.0f} |")  # fmt: skip
-    print("\nEach actual alone (where it falls in the model before the update, and its ESS):")
+    rows = zip(full.effective_draws().itertuples(), result.effective_draws().itertuples(),
+               strict=True)  # fmt: skip
+    for f, t in rows:
+        print(f"| {f.year} | {f.actuals} | {f.ess:,.1f} | {t.ess:,.1f} | {t.power:.3f} |")
+    print("\nEach actual alone, in full (where it falls in the model before the update, its ESS):")
     print("| indicator | period | prior percentile | ESS alone |")
     print("|---|---|---:|---:|")
-    for r in result.actuals().itertuples():
+    for r in full.actuals().itertuples():
         print(f"| {r.indicator} | {r.period} | {r.prior_percentile:.3f} | {r.ess_alone:,.0f} |")
     if args.truths:
         found = ess_over_truths(base, args.truths, args.truth_seed)
