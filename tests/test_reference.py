@@ -250,8 +250,12 @@ def references():
     return get
 
 
+# The baseline and the package that moves the firm pipeline's levers (cultivation, project
+# attraction, R&D subsidies, ZJTX support). talent_first is left out: of its levers only
+# talent_programme touches the pipeline (attracted projects, as project_attraction does here),
+# and its 40 s kept the whole suite above its 10-minute budget.
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["baseline", "enterprise_cultivation", "talent_first"])
+@pytest.mark.parametrize("name", ["baseline", "enterprise_cultivation"])
 def test_crosscheck_passes(name: str, references) -> None:
     sc, ref = references(name)
     report = crosscheck(sc, DRAWS, SEED, reference=ref)
