@@ -2,7 +2,7 @@
 """Bootstrap and run sim on a fresh machine that has only Python 3.11.
 
     python3 tasks.py run     # set up .venv, run the baseline scenario end to end
-    python3 tasks.py test    # set up .venv, lint and run the whole test suite
+    python3 tasks.py test    # set up .venv (and chromium), lint and run the whole test suite
     python3 tasks.py setup   # only set up .venv (and the CJK font, when possible)
 
 The virtual environment lives in ``.venv`` and is reinstalled whenever ``pyproject.toml``
@@ -29,6 +29,10 @@ CJK_FONT_FILES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
+# The browser the what-if page's test drives (tests/test_web_browser.py): Debian's chromium,
+# never a browser that Playwright would download.
+CHROMIUM_FILES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_PACKAGE = "chromium"
 
 
 def _sh(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
@@ -36,19 +40,37 @@ def _sh(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, env=env)
 
 
+def _apt_install(package: str) -> bool:
+    """``apt-get install package`` when we are root on Debian; False when we cannot."""
+    apt = shutil.which("apt-get")
+    if not (apt and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return False
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _sh(apt, "update", "-qq", env=quiet)
+    _sh(apt, "install", "-y", "-qq", "--no-install-recommends", package, env=quiet)
+    return True
+
+
 def _ensure_cjk_font() -> None:
     """Install a Chinese font from Debian's packages when we are root and none is present."""
     if any(Path(p).exists() for p in CJK_FONT_FILES) or os.environ.get("SIM_CJK_FONT"):
         return
-    apt = shutil.which("apt-get")
-    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        _sh(apt, "update", "-qq", env=quiet)
-        _sh(apt, "install", "-y", "-qq", "--no-install-recommends", CJK_FONT_PACKAGE, env=quiet)
-    else:
+    if not _apt_install(CJK_FONT_PACKAGE):
         print(
             f"warning: no CJK font found; charts fall back to English labels. "
             f"Install one with: sudo apt-get install {CJK_FONT_PACKAGE}",
+            file=sys.stderr,
+        )
+
+
+def _ensure_chromium() -> None:
+    """Install Debian's chromium for the browser test when we are root and it is missing."""
+    if any(Path(p).exists() for p in CHROMIUM_FILES) or os.environ.get("SIM_CHROMIUM"):
+        return
+    if not _apt_install(CHROMIUM_PACKAGE):
+        print(
+            f"warning: no chromium found; the browser test of the what-if page is skipped. "
+            f"Install it with: sudo apt-get install {CHROMIUM_PACKAGE}",
             file=sys.stderr,
         )
 
@@ -75,8 +97,9 @@ def run(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> None:
-    """Lint and type-check, then run the full test suite (notebooks included)."""
+    """Lint and type-check, then run the full test suite (notebooks and browser included)."""
     setup()
+    _ensure_chromium()
     env = {**os.environ, "MPLBACKEND": "Agg"}
     _sh(BIN / "ruff", "check", ".", env=env)
     _sh(BIN / "ruff", "format", "--check", ".", env=env)

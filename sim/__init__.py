@@ -7,7 +7,12 @@ Public API
 ``status_quo()``           a scenario with every lever at its 2022 level
 ``run(scenario, ...)``     simulate one scenario -> ``Result``
 ``run_many([a, b], ...)``  simulate scenarios on shared draws (paired comparisons)
+``sensitivity(scenario)``  what we most need to learn -> ``Sensitivity`` (first-order
+                           Sobol indices of every target on every unknown)
 ``load_result(folder)``    read a saved result back
+``requirements(sc, p=0.8)`` what each target below p would take, lever by lever
+``optimise(sc, targets=…)`` the cheapest package reaching P ≥ p (or the best under a budget),
+                           re-checked on fresh draws
 ``targets()``              the policy's targets, keyed by id
 ``levers()``               the policy levers, keyed by id
 ``parameters()``           the parameter priors, keyed by id
@@ -23,14 +28,20 @@ before and after, paired), ``actuals()``, ``effective_draws()`` and ``warnings``
 gives DataFrames (``table()``, ``trajectory(indicator)``, ``draws(indicator)``, ``attainment``,
 ``joint``, ``comparison``), ``save(folder)``, and the pack's charts as Figures through
 ``result.plot`` (``.table()``, ``.pmet()``, ``.fan(target_id)``, ``.at_risk()``, ``.joint()``,
-``.cofailure()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis`` computes from results
-what the charts show: ``drivers(result, target_id)``, ``parameter_draws(result)``,
-``differences(results)``, ``crossings(results)``, ``cost_effect(results)``, …
+``.cofailure()``, ``.changes()``, ``.page(name)``, ``.pack(folder)``). ``sim.analysis``
+computes from results what the charts show: ``drivers(result, target_id)``,
+``parameter_draws(result)``, ``differences(results)``, ``crossings(results)``,
+``cost_effect(results)``, …
+A ``Sensitivity`` gives ``table(target_id)``, ``top(target_id, k)``, ``unknowns()`` (what to
+learn first), ``targets`` and ``plot()`` (the page "What we most need to learn").
 """
 
 from sim import analysis
 from sim import charts as charts  # registers result.plot
 from sim._version import __version__
+from sim.analysis.learn import Sensitivity, sensitivity
+from sim.analysis.optimise import optimise
+from sim.analysis.requirements import requirements
 from sim.levers import levers
 from sim.priors import parameters
 from sim.results import Result, load_result
@@ -42,16 +53,20 @@ from sim.targets import targets
 __all__ = [
     "Result",
     "Scenario",
+    "Sensitivity",
     "__version__",
     "analysis",
     "lever_table",
     "levers",
     "load_result",
     "load_scenario",
+    "optimise",
     "parameter_table",
     "parameters",
+    "requirements",
     "run",
     "run_many",
+    "sensitivity",
     "status_quo",
     "target_table",
     "targets",

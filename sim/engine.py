@@ -236,7 +236,8 @@ def _conditions(plan: Plan, pilot: list[dict]) -> tuple[Conditioning | None, ...
         return (None,) * len(plan.scenarios)
     from sim.update import prepare
 
-    return tuple(prepare(sc.actuals, plan.years, series, plan.draws) if sc.actuals else None
+    return tuple(prepare(sc.actuals, plan.years, series, plan.draws, plan.temper)
+                 if sc.actuals else None
                  for sc, series in zip(plan.scenarios, pilot, strict=True))  # fmt: skip
 
 

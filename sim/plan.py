@@ -30,6 +30,7 @@ class Plan:
     end_year: int = END_YEAR
     chunk_size: int = CHUNK
     sample_size: int = SAMPLE
+    temper: bool = True  # actuals: temper the likelihood when the draws are too few (sim.update)
     # False: a sweep's lighter reduction, which keeps only what decisions need — targets met,
     # joint counts, paired gains and losses, judged-value histograms — and neither the yearly
     # histogram of every series (trajectories) nor the sample of whole trajectories.

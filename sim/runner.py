@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from pathlib import Path
 
 from sim.engine import run_plan
@@ -29,11 +30,14 @@ def run_many(
     on_progress: Callable[[int, int], None] | None = None,
     series: bool = True,
     scheduler: str | None = None,
+    full_update: bool = False,
 ) -> list[Result]:
     """Run scenarios together on shared draws; later results carry paired differences.
 
     A scenario with ``[[actuals]]`` is conditioned on them (:mod:`sim.update`); its result's
     :meth:`~sim.results.Result.changes` compares it with the same draws before the update.
+    When the draws are too few for the actuals, their likelihood is tempered (a partial update,
+    reported); ``full_update=True`` applies it in full whatever the effective draws left.
 
     All scenarios use the first one's draws and seed unless ``draws``/``seed`` are given,
     so they share every parameter draw and noise stream (common random numbers); each
@@ -58,7 +62,7 @@ def run_many(
             "already compares it with the same run before the actuals); comparing packages "
             "under actuals is not available yet"
         )
-    plan = plan_for(loaded, draws, seed, series)
+    plan = replace(plan_for(loaded, draws, seed, series), temper=not full_update)
     if executor is not None and scheduler is not None:
         raise ValueError("give an executor or a scheduler, not both")
     t0 = time.perf_counter()
@@ -84,7 +88,10 @@ def run(
     on_progress: Callable[[int, int], None] | None = None,
     series: bool = True,
     scheduler: str | None = None,
+    full_update: bool = False,
 ) -> Result:
-    """Run one scenario (a :class:`Scenario` or a path to a scenario file); ``series`` and
-    ``scheduler``: see :func:`run_many`."""
-    return run_many([scenario], draws, seed, jobs, executor, on_progress, series, scheduler)[0]
+    """Run one scenario (a :class:`Scenario` or a path to a scenario file); ``series``,
+    ``scheduler`` and ``full_update``: see :func:`run_many`."""
+    return run_many(
+        [scenario], draws, seed, jobs, executor, on_progress, series, scheduler, full_update
+    )[0]

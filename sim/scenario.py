@@ -190,10 +190,10 @@ def actual_problems(
     spec: ScenarioFile, lines: dict[str, int]
 ) -> tuple[list[Actual], list[Problem]]:
     """The [[actuals]] checked against the catalogue: known indicator, period inside the
-    simulated years, value in the indicator's range, no two for one indicator and period."""
+    simulated years, value in the indicator's range, no two for one indicator and year."""
     actuals: list[Actual] = []
     problems: list[Problem] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, int], int] = {}
     known = indicators()
     for i, entry in enumerate(spec.actuals):
 
@@ -213,12 +213,14 @@ def actual_problems(
                 flag("period", why)
             if (why := value_problem(entry.indicator, entry.value)) is not None:
                 flag("value", why)
-            first = seen.setdefault((entry.indicator, str(period)), i)
+            first = seen.setdefault((entry.indicator, period.year), i)
             if first != i:
-                again = f"a second actual for {entry.indicator} {period} (the first is "
-                flag(
-                    "period", f"{again}{actual_key(first)}); expected one per indicator and period"
-                )
+                # Figures of one year overlap: a later year-to-date span contains the earlier
+                # months and the full year all of them, so both would count those months twice.
+                flag("period", f"a second actual for {entry.indicator} in {period.year} ({period}; "
+                     f"the first is {actual_key(first)}, {spec.actuals[first].period}): they "
+                     "overlap, so the same months would count twice; expected one per indicator "
+                     "and year — keep the latest figure")  # fmt: skip
         if len(problems) == before and isinstance(period, Period):
             actuals.append(Actual(entry.indicator, period, entry.value, entry.status,
                                   entry.source, entry.definition_changed))  # fmt: skip
@@ -327,9 +329,9 @@ class Scenario:
         "value": 365, "status": "reported", "source": "statistics bulletin 2023"})``
         """
         new = [dict(a) for a in actuals]
-        given = {(a.get("indicator"), str(a.get("period"))) for a in new}
-        kept = [] if replace_all else [a.spec() for a in self.actuals
-                                       if (a.indicator, str(a.period)) not in given]  # fmt: skip
+        given = {(a.get("indicator"), str(a.get("period"))[:4]) for a in new}
+        kept = [a.spec() for a in self.actuals if (a.indicator, str(a.period.year)) not in given]
+        kept = [] if replace_all else kept
         return self._revalidated(actuals=kept + new)
 
     def without_actuals(self) -> Scenario:

@@ -75,6 +75,22 @@ class Likelihood:
             dens = stats.beta.logpdf(np.clip(u, 1e-9, 1 - 1e-9), a, b) - np.log(x)
             return np.where(inside, dens, -np.inf)
 
+    def sample(self, x_true: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Draw the actual's value given the true simulated value(s): the generative model
+        whose density :meth:`log_density` evaluates, for simulation-based checks and
+        model-generated (illustrative) actuals.
+
+        ``y + offset = (x + offset)·exp(e)``, ``e ~ N(0, log_sd)``; a year-to-date flow is
+        ``y = f·x``, ``f ~ Beta`` (:meth:`Observation.beta`). Values are continuous: a count
+        is not rounded (the likelihood treats it as continuous too).
+        """
+        x = np.asarray(x_true, dtype=float)
+        obs = self.observation
+        if obs.model == "fraction":
+            a, b = obs.beta()
+            return rng.beta(a, b, size=x.shape) * x
+        return (x + self.offset) * np.exp(rng.normal(0.0, obs.log_sd, size=x.shape)) - self.offset
+
 
 def likelihoods(actuals: Sequence[Actual], years: Sequence[int]) -> tuple[Likelihood, ...]:
     """The likelihood of every actual, in the order given."""
@@ -95,13 +111,14 @@ class WeightSet:
 
     name: str  # "all", "through 2024" or an actual's label
     members: tuple[int, ...]  # indices into the likelihoods
-    ref: float  # the pilot's best log-likelihood: weight 1
+    ref: float  # the pilot's best (tempered) log-likelihood: weight 1
     unit: int  # the fixed-point value of weight 1
+    power: float = 1.0  # the likelihood's power (tempering, see choose_power)
 
     def weights(self, logs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """Fixed-point weights and squared weights of the draws (int64), and how many were
         clipped at the cap. ``logs``: (draws, actuals) log densities."""
-        rel = logs[:, list(self.members)].sum(axis=1) - self.ref
+        rel = self.power * logs[:, list(self.members)].sum(axis=1) - self.ref
         clipped = int(np.count_nonzero(rel > CAP_BITS * math.log(2)))
         rel = np.minimum(rel, CAP_BITS * math.log(2))
         w = np.rint(np.exp(rel) * self.unit).astype(np.int64)
@@ -115,6 +132,9 @@ class Conditioning:
 
     likelihoods: tuple[Likelihood, ...]
     sets: tuple[WeightSet, ...]  # "all" first, then one per year with actuals, then per actual
+    power: float = 1.0  # the likelihood's power: 1 is the full update
+    full_pilot_ess: float = 0.0  # the pilot's effective draws at power 1
+    pilot_draws: int = 0
 
     def log_densities(self, series: Mapping[str, np.ndarray]) -> np.ndarray:
         """(draws, actuals) log densities of one chunk."""
@@ -137,9 +157,14 @@ def unit_for(draws: int) -> int:
 
 
 def prepare(
-    actuals: Sequence[Actual], years: Sequence[int], pilot: Mapping[str, np.ndarray], draws: int
+    actuals: Sequence[Actual],
+    years: Sequence[int],
+    pilot: Mapping[str, np.ndarray],
+    draws: int,
+    temper: bool = True,
 ) -> Conditioning:
-    """The conditioning of a run: likelihoods, and weight scales fixed on the pilot chunk.
+    """The conditioning of a run: likelihoods, the likelihood's power and the weight scales,
+    all fixed on the pilot chunk (so they depend on the seed only, never on the workers).
 
     Raises :class:`SimError` naming the actuals no pilot draw can produce (a value beyond the
     simulated annual total, say): they would leave no draw at all.
@@ -155,6 +180,7 @@ def prepare(
             "the values and their units (`sim actuals FILE`)"
         )
     unit = unit_for(draws)
+    power = choose_power(logs.sum(axis=1), draws) if temper else 1.0
     years_with = sorted({lk.actual.period.year for lk in liks})
     groups = [("all", tuple(range(len(liks))))]
     groups += [(f"through {y}", tuple(j for j, lk in enumerate(liks) if lk.actual.period.year <= y))
@@ -162,9 +188,42 @@ def prepare(
     groups += [(lk.label, (j,)) for j, lk in enumerate(liks)]
     sets = []
     for name, members in groups:
-        total = logs[:, list(members)].sum(axis=1)
-        sets.append(WeightSet(name, members, float(total[np.isfinite(total)].max()), unit))
-    return Conditioning(liks, tuple(sets))
+        total = power * logs[:, list(members)].sum(axis=1)
+        sets.append(WeightSet(name, members, float(total[np.isfinite(total)].max()), unit, power))
+    full = _ess_share(logs.sum(axis=1), 1.0) * len(logs)
+    return Conditioning(liks, tuple(sets), power, full, len(logs))
+
+
+# Tempering: when the actuals are too many or too precise for the draws (a handful of final
+# figures can leave a few effective draws of 20,000), the likelihood is raised to the largest
+# power ≤ 1 at which the pilot keeps the share of effective draws that would give the run
+# ESS_WARN of them (at most a quarter of its draws). Each figure's error sd is then widened by
+# 1/√power: a partial update in the right direction, reported with its power, that becomes the
+# full update as the draws grow. MIN_POWER bounds the search (a sd widened at most tenfold).
+MIN_POWER = 0.01
+
+
+def choose_power(total: np.ndarray, draws: int) -> float:
+    """The tempering power for the pilot's total log-likelihoods ``total`` (see above)."""
+    wanted = min(ESS_WARN, draws / 4) / draws
+    if _ess_share(total, 1.0) >= wanted:
+        return 1.0
+    lo, hi = MIN_POWER, 1.0
+    if _ess_share(total, lo) < wanted:
+        return lo
+    for _ in range(40):  # bisection: the ESS share falls as the power rises
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _ess_share(total, mid) >= wanted else (lo, mid)
+    return lo
+
+
+def _ess_share(total: np.ndarray, power: float) -> float:
+    """ESS / draws of the weights exp(power · total)."""
+    finite = total[np.isfinite(total)]
+    if finite.size == 0:
+        return 0.0
+    w = np.exp(power * (finite - finite.max()))
+    return float(w.sum() ** 2 / (w * w).sum()) / total.size
 
 
 @dataclass
@@ -176,13 +235,18 @@ class UpdateCounts:
     squares: np.ndarray  # (sets,) Σw²
     alone_met: np.ndarray  # (actuals, targets) Σ w_k · met
     clipped: int = 0  # draws whose weight reached the cap (2^CAP_BITS × the pilot's best)
+    power: float = 1.0  # the conditioning's tempering power and the pilot's ESS at power 1
+    full_pilot_ess: float = 0.0
+    pilot_draws: int = 0
 
     @classmethod
     def empty(cls, cond: Conditioning, targets: int) -> UpdateCounts:
         """Zero sums."""
         k = len(cond.sets)
         return cls(np.zeros(k, dtype=np.int64), np.zeros(k, dtype=np.int64),
-                   np.zeros((len(cond.likelihoods), targets), dtype=np.int64))  # fmt: skip
+                   np.zeros((len(cond.likelihoods), targets), dtype=np.int64),
+                   power=cond.power, full_pilot_ess=cond.full_pilot_ess,
+                   pilot_draws=cond.pilot_draws)  # fmt: skip
 
     def add(
         self, cond: Conditioning, logs: np.ndarray, met: np.ndarray

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analysis", ("sim.analysis",)),
     ("checks", ("sim.checks",)),
     ("charts", ("sim.charts",)),
-    ("interface", ("sim.cli", "sim")),
+    ("interface", ("sim.cli", "sim.web", "sim")),
 ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 def test_notebooks_are_found_and_stored_without_outputs() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_quickstart.ipynb", "02_compare_packages.ipynb", "03_one_target_deep_dive.ipynb",
+        "04_monitoring.ipynb", "05_what_it_takes.ipynb",
     ]  # fmt: skip
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

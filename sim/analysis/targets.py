@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from sim.results import Result
 from sim.targets import Target, groups, targets
 
 Row = dict[str, Any]
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def is_modelled(row: Row) -> bool:
@@ -51,13 +53,17 @@ def judged_target(row: Row) -> Target:
     return base
 
 
-def fan_data(result: Result, row: Row) -> dict[str, Any]:
+def fan_data(result: Result, row: Row, before: bool = False) -> dict[str, Any]:
     """What a fan chart shows for one target: years, 5/25/50/75/95 % bands, threshold path.
 
     Level and each-year targets use the indicator's quantiles over all draws; cumulative and
     growth targets need whole paths, so they use the stored sample (running totals, multiples
     of 2022, growth on the year before). Without a sample a cumulative target is shown as the
     annual flow against the threshold divided by the years (``subtitle = "annualised"``).
+
+    A run conditioned on actuals gives the bands after the update (the sample's draws weighted
+    by their ``weight``); ``before=True`` gives them as they were before it (the trajectories
+    before the update, the sample unweighted).
     """
     tgt = judged_target(row)
     kind = row["kind"]
@@ -67,7 +73,7 @@ def fan_data(result: Result, row: Row) -> dict[str, Any]:
     have_sample = sample is not None and ind in list(sample["indicator"].values)
     out: dict[str, Any] = {"kind": kind, "deadline": int(row["deadline"]), "unit": row["unit"]}
     if kind in ("level", "each_year") or not have_sample:
-        return _fan_from_quantiles(result, row, tgt, out, threshold)
+        return _fan_from_quantiles(result, row, tgt, out, threshold, before)
     years = [2022, *tgt.years] if kind != "level" else None
     values = sample["value"].sel(indicator=ind).transpose("draw", "year")
     sample_years = [int(y) for y in values["year"].values]
@@ -98,17 +104,24 @@ def fan_data(result: Result, row: Row) -> dict[str, Any]:
     out["years"] = np.array(years)
     qs = np.full((5, path.shape[1]), np.nan)
     some = np.isfinite(path).any(axis=0)  # the base year has no growth
-    qs[:, some] = np.nanquantile(path[:, some], [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    if "weight" in sample and not before:  # a run with actuals: the posterior's bands
+        weights = sample["weight"].to_numpy().astype(float)
+        qs[:, some] = weighted_quantiles(path[:, some], weights, FAN_QUANTILES)
+    else:
+        qs[:, some] = np.nanquantile(path[:, some], FAN_QUANTILES, axis=0)
     for name, q in zip(("q05", "q25", "q50", "q75", "q95"), qs, strict=True):
         out[name] = q
     return out
 
 
 def _fan_from_quantiles(
-    result: Result, row: Row, tgt: Target, out: dict[str, Any], threshold: float
+    result: Result, row: Row, tgt: Target, out: dict[str, Any], threshold: float, before: bool
 ) -> dict[str, Any]:
     kind = row["kind"]
-    tr = result.trajectories[result.trajectories["indicator"] == row["indicator"]]
+    trajectories = result.trajectories  # a run without actuals is the same before and after
+    if before:
+        trajectories = result.update_tables.get("trajectories_before", trajectories)
+    tr = trajectories[trajectories["indicator"] == row["indicator"]]
     tr = tr.sort_values("year")
     out["years"] = tr["year"].to_numpy(dtype=int)
     for q in ("q05", "q25", "q50", "q75", "q95"):
@@ -125,6 +138,23 @@ def _fan_from_quantiles(
         out["subtitle"] = "annualised"
     out["threshold"] = [threshold] * len(out["threshold_years"])
     out["point_2022"] = (row["value_2022"], str(row.get("value_2022_source") or ""))
+    return out
+
+
+def weighted_quantiles(x: np.ndarray, weights: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Quantiles ``qs`` of each column of ``x`` (draws × columns) under draw ``weights``,
+    NaN ignored: the weighted empirical distribution with each draw's mass centred on its value
+    and linear interpolation between (equal weights give the Hazen quantile). A column
+    without a finite value, or whose weights are all zero, gives NaN."""
+    out = np.full((len(qs), x.shape[1]), np.nan)
+    for j in range(x.shape[1]):
+        ok = np.isfinite(x[:, j]) & (weights > 0)
+        if not ok.any():
+            continue
+        order = np.argsort(x[ok, j], kind="stable")
+        v, w = x[ok, j][order], weights[ok][order]
+        centres = (np.cumsum(w) - w / 2) / w.sum()
+        out[:, j] = np.interp(qs, centres, v)
     return out
 
 

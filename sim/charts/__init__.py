@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sim.analysis.learn import register_plotter
 from sim.charts import accessor as _accessor  # registers result.plot
+from sim.charts import decision_plots as decision_plots  # registers .plot of the decisions
 
 if TYPE_CHECKING:
     from sim.charts.pack import PackReport
@@ -37,6 +39,16 @@ __all__ = [
 
 
 ResultPlots = _accessor.ResultPlots
+
+
+def _plot_sensitivity(sensitivity: Any, lang: str = "zh") -> Any:
+    """``sensitivity.plot()``: the page "What we most need to learn" (matplotlib on first use)."""
+    from sim.charts.learn import learn_page
+
+    return learn_page(sensitivity, lang)
+
+
+register_plotter(_plot_sensitivity)
 
 
 def __getattr__(name: str) -> Any:

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 @register_accessor("plot")
 class ResultPlots:
     """Charts of one result: ``result.plot.fan("hightech_enterprises_2025")``, ``.table()``,
-    ``.pmet()``, ``.at_risk()``, ``.joint()``, ``.cofailure()``, ``.page(name)`` and
-    ``.pack(folder)``. ``lang`` is "zh" (default) or "en"."""
+    ``.pmet()``, ``.at_risk()``, ``.joint()``, ``.cofailure()``, ``.changes()`` (a run with
+    actuals), ``.page(name)`` and ``.pack(folder)``. ``lang`` is "zh" (default) or "en"."""
 
     def __init__(self, result: Result):
         self._result = result
@@ -31,13 +31,16 @@ class ResultPlots:
     def page(self, name: str, lang: str = "zh", page: int = 0) -> Figure:
         """One page of the scenario pack (``page`` for multi-page charts).
 
-        ``name``: cover, table, pmet, fans, at_risk, joint, cofailure, levers, assumptions.
+        ``name``: cover, changes (a run with actuals), table, pmet, fans, at_risk, joint,
+        cofailure, levers, assumptions, breaks, trust.
         """
         from sim.charts.pages import SCENARIO_PAGES
 
         builders = dict(SCENARIO_PAGES)
         if name not in builders:
             raise KeyError(f"unknown chart {name!r}; choose one of {', '.join(builders)}")
+        if name == "changes" and not self._result.has_actuals:
+            self._result.changes()  # raises: the run has no actuals, with what to do
         return builders[name](self._result, lang)[page]
 
     def table(self, lang: str = "zh", page: int = 0) -> Figure:
@@ -65,6 +68,11 @@ class ResultPlots:
     def cofailure(self, lang: str = "zh") -> Figure:
         """Which targets tend to be missed together."""
         return self.page("cofailure", lang)
+
+    def changes(self, lang: str = "zh") -> Figure:
+        """What the latest figures changed: P(met) before → after per target, the figures and
+        the effective draws (a run conditioned on actuals; a ResultError otherwise)."""
+        return self.page("changes", lang)
 
     def pack(
         self, out_dir: str | Path | None = None, lang: str = "zh", **options: Any

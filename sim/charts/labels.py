@@ -63,6 +63,8 @@ FAN_COLOUR = "#3b6ea5"  # a single blue for the neutral (non-status) data
 THRESHOLD_COLOUR = "#262626"
 SCENARIO_COLOURS = ("#595959", "#3b6ea5", "#c46a1b", "#7a4f9a", "#2a8c8c")
 SCENARIO_MARKERS = ("|", "s", "D", "^", "v")  # the reference is a tick: visible behind others
+ACTUAL_COLOUR = "#c46a1b"  # figures published after the policy date, on the fans
+BEFORE_COLOUR = "#7f7f7f"  # the fan before the update on those figures
 
 _CN_NUM = {
     "一": 1,
@@ -307,6 +309,21 @@ def target_label(row: dict, lang: Lang, with_condition: bool = True) -> str:
         return subject
     cond = condition(row["kind"], row["threshold"], row["unit"], int(row["deadline"]), lang)
     return f"{subject}{cond}" if lang == "zh" else f"{subject} {cond}"
+
+
+def period_text(year: int, months: int, lang: Lang) -> str:
+    """The period of an actual: ``2023年`` / ``2023`` for a full year (``months`` 12), else the
+    year-to-date span, ``2024年1–5月`` / ``2024 Jan–May``."""
+    if months >= 12:
+        return t("chg_year", lang, y=year)
+    key = "chg_ytd_one" if months == 1 else "chg_ytd"
+    return t(key, lang, y=year, m=t(f"month_{months}", lang))
+
+
+def span_text(months: int, lang: Lang) -> str:
+    """The months of a year-to-date figure, without the year: ``1–5月`` / ``Jan–May``."""
+    month = t(f"month_{months}", lang)
+    return month if months == 1 else t("chg_span", lang, m=month)
 
 
 def kind_text(kind: str, deadline: int, lang: Lang) -> str:

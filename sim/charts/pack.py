@@ -1,7 +1,8 @@
 """Build the chart pack: one multi-page PDF plus one PNG per page.
 
-One result gives the scenario pack (cover, table, bars, fans, at-risk distributions, joint
-picture, co-failure, levers, assumptions); several results (the first is the reference, as in
+One result gives the scenario pack (cover, what the latest figures changed — a run with actuals
+only —, table, bars, fans, at-risk distributions, joint picture, co-failure, levers,
+assumptions, breaks, trust); several results (the first is the reference, as in
 :func:`sim.run_many`) give the comparison pack.
 """
 

@@ -174,6 +174,14 @@ def run_cmd(
         bool, typer.Option("--charts/--no-charts", help="Draw the chart pack.")
     ] = True,
     lang: Annotated[Lang, typer.Option(help="Chart language.")] = Lang.zh,
+    full_update: Annotated[
+        bool,
+        typer.Option(
+            "--full-update",
+            help="Actuals: weigh them in full even when too few "
+            "effective draws remain (default: temper them, and say so).",
+        ),
+    ] = False,
 ) -> None:
     """Simulate scenarios, save results under OUT/<scenario>/ and draw the chart pack.
 
@@ -199,7 +207,7 @@ def run_cmd(
     with _interruptible(), _output_folders(folders), workers(executor, scheduler, jobs) as running:
         if running.executor is not None:
             print_plain(f"running on {running.description}", err)
-        _run_and_save(loaded, draws, seed, running, out_dir, quiet, charts, lang.value)
+        _run_and_save(loaded, draws, seed, running, out_dir, quiet, charts, lang.value, full_update)
 
 
 @contextmanager
@@ -226,10 +234,10 @@ def _interruptible() -> Iterator[None]:
 
 def _run_and_save(
     loaded: list[Any], draws: int | None, seed: int | None, running: Workers, out_dir: Path,
-    quiet: bool, charts: bool, lang: str,
+    quiet: bool, charts: bool, lang: str, full_update: bool = False,
 ) -> None:  # fmt: skip
     names = [s.name for s in loaded]
-    results = _run_with_progress(loaded, draws, seed, running)
+    results = _run_with_progress(loaded, draws, seed, running, full_update)
     folders = []
     for result in results:
         folder = result.save(out_dir / result.scenario.name)
@@ -257,7 +265,11 @@ def comparison_folder(names: list[str]) -> str:
 
 
 def _run_with_progress(
-    scenarios: list[Any], draws: int | None, seed: int | None, running: Workers
+    scenarios: list[Any],
+    draws: int | None,
+    seed: int | None,
+    running: Workers,
+    full_update: bool = False,
 ) -> list[Result]:
     """Run scenarios on shared draws, with a progress bar on stderr for long runs."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -282,6 +294,7 @@ def _run_with_progress(
             jobs=running.jobs,
             executor=running.executor,
             on_progress=lambda done, _: progress.update(task, completed=done),
+            full_update=full_update,
         )
 
 

@@ -130,27 +130,52 @@ def ess_table(scenario: Scenario, acc: Accumulator) -> pd.DataFrame:
             "year": year, "actuals": sum(a.period.year <= year for a in scenario.actuals),
             "ess": n_eff, "ess_share": n_eff / acc.draws,
             "draws_needed": needed if n_eff < ESS_WARN else acc.draws,
+            "power": update.power,
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
+# Below this many effective draws the extrapolation "ESS grows with the draws" rests on too
+# few weights to give a number: the warning then says "more than".
+RELIABLE_ESS = 20
+
+
+def _draws_for(ess: float, draws: int) -> str:
+    """The draws that would give ESS_WARN effective ones, in words."""
+    if ess <= 0:
+        return "far more draws"
+    needed = f"{math.ceil(draws * ESS_WARN / ess):,} draws"
+    return needed if ess >= RELIABLE_ESS else f"more than {needed}"
+
+
 def warnings_of(ess: pd.DataFrame, acc: Accumulator) -> list[str]:
-    """Plain-language warnings: a low effective sample size, weights clipped at the cap."""
+    """Plain-language warnings: a tempered (partial) update, a low effective sample size,
+    weights clipped at the cap."""
     out = []
+    update = _update(acc)
+    if update.power < 1:
+        full = update.full_pilot_ess
+        out.append(
+            f"the figures are too many or too precise for {acc.draws:,} draws: they were "
+            f"weighted at power {update.power:.2f} (each figure's error widened ×"
+            f"{1 / math.sqrt(update.power):.1f}), a partial update that keeps enough effective "
+            f"draws; at full weight the first {update.pilot_draws:,} draws keep {full:,.1f} "
+            f"effective ones, so the full update needs "
+            f"{_draws_for(full, update.pilot_draws)} (--draws), or run with --full-update"
+        )
     for r in ess.itertuples():
         if r.ess < ESS_WARN:
             out.append(
                 f"after the actuals of {r.year}, the update rests on {r.ess:,.0f} effective "
                 f"draws of {acc.draws:,} (below {ESS_WARN:,}): probabilities carry larger "
-                f"errors (see the SEs); about {r.draws_needed:,.0f} draws would give "
+                f"errors (see the SEs); {_draws_for(r.ess, acc.draws)} would give "
                 f"{ESS_WARN:,} — or check the actuals that fall far in the tail (`sim actuals`)"
             )
-    clipped = acc.update.clipped if acc.update is not None else 0
-    if clipped:
+    if update.clipped:
         out.append(
-            f"{clipped:,} draws fit the actuals far better than any draw of the first chunk, "
-            "so their weights were capped: the actuals lie far in the model's tail; run more "
-            "draws"
+            f"{update.clipped:,} draws fit the actuals far better than any draw of the first "
+            "chunk, so their weights were capped: the actuals lie far in the model's tail; run "
+            "more draws"
         )
     return out
 
@@ -162,5 +187,7 @@ def update_manifest(ess: pd.DataFrame, acc: Accumulator) -> dict[str, Any]:
         "effective_draws": acc.effective_draws,
         "ess_by_year": {str(r.year): r.ess for r in ess.itertuples()},
         "ess_warn_below": ESS_WARN,
+        "likelihood_power": _update(acc).power,
+        "full_update_pilot_ess": _update(acc).full_pilot_ess,
         "warnings": warnings_of(ess, acc),
     }

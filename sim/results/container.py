@@ -164,11 +164,22 @@ class Result:
         return df.drop(columns=["indicator"]).set_index("year")
 
     def draws(self, indicator: str) -> pd.DataFrame:
-        """Sampled whole trajectories of one indicator: a row per draw, a column per year."""
+        """Sampled whole trajectories of one indicator: a row per draw, a column per year.
+
+        In a run with actuals these are the prior's draws: weigh them with
+        :meth:`sample_weights` for the updated view (the tables already are)."""
         values = self.sample["value"].sel(indicator=indicator)
         return pd.DataFrame(values.values, columns=values["year"].values).rename_axis(
             index="draw", columns="year"
         )
+
+    def sample_weights(self) -> pd.Series:
+        """Each sampled draw's weight given the actuals (1 in a run without actuals)."""
+        if "weight" in self.sample.data_vars:
+            values = self.sample["weight"].values
+        else:
+            values = [1.0] * int(self.sample.sizes["draw"])
+        return pd.Series(values, name="weight").rename_axis("draw")
 
     def _repr_html_(self) -> str:
         s = self.summary()

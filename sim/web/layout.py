@@ -1,0 +1,306 @@
+"""The page's HTML as Dash components, from the plain data of :mod:`sim.web.state` and
+:mod:`sim.web.view`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from dash import dcc, html
+
+from sim.charts import labels as L
+from sim.levers import Lever
+from sim.scenario import Scenario
+from sim.web.state import clean, lever_groups, slider_step
+from sim.web.view import signed, w
+
+
+def lever_id(lever_id: str) -> dict[str, str]:
+    """The Dash id of a lever's slider (pattern-matched by the callbacks)."""
+    return {"type": "lever", "lever": lever_id}
+
+
+END_ROOM = 0.2  # a status quo this close to an end of the range is marked by its number alone
+
+
+def _marks(lever: Lever, lang: str) -> dict[float, Any]:
+    """Marks at the ends and, in bold, at the status quo ("status quo 800"; the number alone
+    near an end, where a label centred on it would be cut off — the range line names it)."""
+    marks: dict[float, Any] = {lever.min: L.num(lever.min, lang), lever.max: L.num(lever.max, lang)}
+    share = (lever.status_quo - lever.min) / (lever.max - lever.min)
+    label = L.num(lever.status_quo, lang)
+    if END_ROOM <= share <= 1 - END_ROOM:
+        label = f"{w('status_quo_mark', lang)} {label}"
+    marks[lever.status_quo] = {"label": label, "style": {"fontWeight": "bold", "color": L.INK}}
+    return marks
+
+
+def lever_control(lever: Lever, value: float, lang: str) -> html.Div:
+    """Name, unit, a slider over the lever's range (status quo marked, direct input) and the
+    range in words."""
+    unit = L.lever_unit(lever.unit, lang)
+    name = L.lever_name(lever.id, lever.name_zh, lever.name_en, lang)
+    full = lever.name_zh if lang == "zh" else lever.name_en
+    rng = w(
+        "lever_range",
+        lang,
+        lo=L.num(lever.min, lang),
+        hi=L.num(lever.max, lang),
+        unit=unit,
+        sq=L.num(lever.status_quo, lang),
+    )
+    return html.Div(
+        className="lever",
+        title=f"{full} · {L.clause(lever.clause, lang)}",
+        id=f"lever-{lever.id}",
+        children=[
+            html.Div(
+                className="lever-head",
+                children=[
+                    html.Span(name, className="lever-name"),
+                    html.Span(unit, className="lever-unit"),
+                ],
+            ),
+            dcc.Slider(
+                id=lever_id(lever.id),
+                min=lever.min,
+                max=lever.max,
+                step=slider_step(lever, value),
+                value=clean(value),
+                marks=_marks(lever, lang),
+                updatemode="mouseup",
+                allow_direct_input=True,
+                included=False,
+            ),
+            html.Div(rng, className="lever-range"),
+        ],
+    )
+
+
+def levers_panel(start: Mapping[str, float], lang: str) -> html.Aside:
+    """Every lever, grouped by the policy's measures, with the live cost line on top."""
+    groups = [
+        html.Details(
+            open=True,
+            className="measure",
+            children=[
+                html.Summary(w(key, lang) if key != "measure_other" else "…"),
+                *[lever_control(lv, start[lv.id], lang) for lv in members],
+            ],
+        )
+        for key, members in lever_groups()
+    ]
+    return html.Aside(
+        className="levers",
+        children=[
+            html.H2(w("levers_heading", lang)),
+            html.P(w("levers_note", lang), className="note"),
+            html.Div(id="cost", className="cost"),
+            html.Button(w("reset_button", lang), id="reset", className="button secondary"),
+            *groups,
+        ],
+    )
+
+
+def target_options(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Dropdown options of the fan chart: every target row of the table."""
+    return [{"label": r["label"], "value": r["target_id"]} for r in rows if r["kind"] == "target"]
+
+
+def table(rows: list[dict[str, Any]], lang: str) -> html.Table:
+    """The traffic-light table (rows from :func:`sim.web.view.table_rows`)."""
+    heads = [
+        L.t("col_target", lang),
+        w("col_judged_value", lang),
+        L.t("col_pmet", lang),
+        w("col_change", lang),
+        L.t("col_status", lang),
+    ]
+    body = []
+    for r in rows:
+        if r["kind"] == "group":
+            body.append(html.Tr(html.Td(r["label"], colSpan=5), className="group-row"))
+            continue
+        body.append(
+            html.Tr(
+                className="target-row",
+                id=f"row-{r['target_id']}",
+                **{"data-target": r["target_id"], "data-p": repr(r["p_met"])},
+                children=[
+                    html.Td(r["label"], title=r["name"], className="target"),
+                    html.Td(r["judged"], className="num"),
+                    html.Td(
+                        [
+                            html.Span(r["p_text"], className="p"),
+                            " ",
+                            html.Span(r["se_text"], className="se"),
+                        ],
+                        className="num",
+                    ),
+                    html.Td(r["change_text"], className="num change " + _direction(r)),
+                    html.Td(
+                        r["status_text"],
+                        className="status",
+                        style={"background": r["colour"], "color": r["text_colour"]},
+                    ),
+                ],
+            )
+        )
+    return html.Table(
+        className="targets",
+        children=[html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(body)],
+    )
+
+
+def _direction(row: Mapping[str, Any]) -> str:
+    if not row["clear"]:
+        return "flat"
+    return "up" if row["change"] > 0 else "down"
+
+
+def joint(summary: Mapping[str, Any], lang: str) -> html.Div:
+    """Expected number met, P(all met) and P(all of a group met), with changes from the start."""
+    cards = [
+        html.Div(
+            className="card",
+            children=[
+                html.Div(w("joint_expected", lang), className="card-label"),
+                html.Div(summary["expected_text"], className="card-value", id="expected"),
+                html.Div(
+                    w("joint_expected_of", lang, n=summary["n"])
+                    + " · Δ "
+                    + summary["expected_change"],
+                    className="card-note",
+                ),
+            ],
+        ),
+        html.Div(
+            className="card",
+            children=[
+                html.Div(w("joint_p_all", lang), className="card-label"),
+                html.Div(summary["p_all_text"], className="card-value"),
+                html.Div("Δ " + summary["p_all_change"], className="card-note"),
+            ],
+        ),
+    ]
+    groups = html.Table(
+        className="groups",
+        children=[
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(g["label"]),
+                            html.Td(f"{g['p_text']} {g['se_text']}", className="num"),
+                            html.Td(f"Δ {signed(100 * g['change'])}", className="num muted"),
+                        ]
+                    )
+                    for g in summary["groups"]
+                ]
+            )
+        ],
+    )
+    return html.Div(
+        className="joint",
+        children=[
+            html.Div(cards, className="cards"),
+            html.Div([html.H3(w("joint_groups", lang)), groups], className="group-box"),
+        ],
+    )
+
+
+def page(start: Scenario, lang: str) -> html.Div:
+    """The whole page; a new tab id for every page load (tabs never share a request)."""
+    title = L.scenario_title(start, lang).replace("\\$", "$")
+    package = {k: float(v) for k, v in start.levers.items()}
+    heading = w("start_scenario", lang, title=title, draws=f"{start.draws:,}", seed=start.seed)
+    return html.Div(
+        className="page",
+        lang="zh-CN" if lang == "zh" else "en",
+        children=[
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="tab", data=uuid.uuid4().hex),
+            dcc.Interval(id="poll", interval=400, disabled=True),
+            dcc.Download(id="download"),
+            html.Header(
+                className="top",
+                children=[
+                    html.H1(w("page_title", lang)),
+                    html.P(w("page_subtitle", lang)),
+                    html.P(heading, className="muted"),
+                ],
+            ),
+            html.Div(className="body", children=[levers_panel(package, lang), _main(lang)]),
+        ],
+    )
+
+
+def _main(lang: str) -> html.Main:
+    """The right-hand side: status line, joint picture, table, charts, save and share."""
+    status = html.Div(
+        className="statusbar",
+        children=[
+            html.Span(id="progress", className="progress", style={"display": "none"}),
+            html.Span(id="status", className="updated"),
+            html.Div(id="notice", className="notice"),
+        ],
+    )
+    no_bar: dcc.Graph.Config = {"displayModeBar": False}
+    charts = html.Div(
+        className="charts",
+        children=[
+            html.Section([html.H3(w("bars_heading", lang)), dcc.Graph(id="bars", config=no_bar)]),
+            html.Section(
+                [
+                    html.H3(w("fan_heading", lang)),
+                    dcc.Dropdown(
+                        id="fan-target", clearable=False, placeholder=w("fan_choose", lang)
+                    ),
+                    dcc.Graph(id="fan", config=no_bar),
+                ]
+            ),
+        ],
+    )
+    results = html.Div(
+        id="results",
+        className="results",
+        children=[
+            html.Div(id="joint"),
+            html.Div(id="table", className="table-box"),
+            html.P(w("change_note", lang), className="note"),
+            charts,
+        ],
+    )
+    offline = html.P(w("offline_note", lang), className="note muted")
+    return html.Main(className="main", children=[status, results, _save_box(lang), offline])
+
+
+def _save_box(lang: str) -> html.Section:
+    return html.Section(
+        className="save",
+        children=[
+            html.H3(w("save_heading", lang)),
+            html.Div(
+                className="save-row",
+                children=[
+                    dcc.Input(
+                        id="save-name",
+                        type="text",
+                        placeholder=w("save_name", lang),
+                        value="whatif",
+                        debounce=False,
+                        pattern=r"[A-Za-z0-9][A-Za-z0-9_\-]*",
+                        maxLength=80,
+                    ),
+                    html.Button(w("save_button", lang), id="save", className="button"),
+                    html.Button(w("pack_button", lang), id="pack", className="button secondary"),
+                ],
+            ),
+            html.Div(id="save-msg", className="notice"),
+            html.Div(
+                [w("share_link", lang), " ", html.A(id="share", href="?", children="")],
+                className="share",
+            ),
+        ],
+    )

@@ -1,0 +1,64 @@
+"""Running the page: a threaded WSGI server (waitress) on a local address by default."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.scenario import Scenario
+
+THREADS = 8  # requests served at once: callbacks of a few tabs plus their progress polls
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names only this machine (127.0.0.0/8, ::1 or localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_warning(host: str) -> str | None:
+    """The warning printed when the page is reachable from other machines."""
+    if is_loopback(host):
+        return None
+    return (
+        f"binding to {host}: anyone who can reach this machine can use the page, run "
+        "simulations and write scenario files and chart packs into its results folder"
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on ``host`` now (for tests and benchmarks)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def serve(
+    start: Scenario,
+    lang: str = "zh",
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    out: Path = Path("results/web"),
+    jobs: int = 1,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Serve the page until interrupted; the worker processes stop with it."""
+    from waitress.server import create_server
+
+    from sim.web.app import create_app
+
+    app, evaluator = create_app(start, lang, out, jobs=jobs)
+    server = create_server(app.server, host=host, port=port, threads=THREADS)
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"sim serve: http://{shown}:{server.effective_port}/  (Ctrl-C stops it)")
+    try:
+        server.run()
+    finally:
+        server.close()
+        evaluator.close()
