@@ -12,7 +12,9 @@ broken contract (an undeclared read, a parameter nobody reads) stops the run bef
 
 Several scenarios run together share their chunks: parameter draws and process-noise streams
 depend on the seed, the chunk and the name only, never on levers (common random numbers), so
-the engine can count, per draw, where two scenarios differ (paired differences).
+the engine can count, per draw, where two scenarios differ (paired differences). The scenarios
+of a chunk are simulated together (:mod:`sim.chunk`), computing once what their levers do not
+change, and counted together (:class:`sim.reduction.Shared`), counting a shared series once.
 """
 
 from __future__ import annotations

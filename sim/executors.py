@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +37,10 @@ EXECUTORS = ("local", "dask")
 # How long connecting to a scheduler may take before the address is reported as unreachable:
 # a scheduler answers in milliseconds on a network; a wrong address should not hang a command.
 CONNECT_SECONDS = 5
-# Files of the package that decide the numbers: the code and the catalogue.
+# Files of the package that decide the numbers: the code and the catalogue (not the chart pack
+# or the command line, which never run on a worker).
 FINGERPRINTED = ("*.py", "*.toml", "*.csv")
+NOT_ON_WORKERS = ("charts", "cli")
 INSTALL = 'pip install "sim[dask]" (or: pip install "dask[distributed]>=2024.1")'
 
 
@@ -147,17 +148,18 @@ def worker_identity() -> tuple[str, str]:
 
 
 def fingerprint() -> str:
-    """A short hash of the files that decide the numbers: sim's code and its catalogue."""
+    """A short hash of the files that decide the numbers: sim's code (but the chart pack and
+    the command line) and its catalogue."""
     return _fingerprint(Path(__file__).resolve().parent, catalogue_dir().resolve())
 
 
-@cache
 def _fingerprint(package: Path, catalogue: Path) -> str:
     digest = hashlib.sha256()
     for root in (package, catalogue):
         files = sorted({p for pattern in FINGERPRINTED for p in root.rglob(pattern)})
         for path in files:
-            if "__pycache__" in path.parts:
+            parts = path.relative_to(root).parts
+            if "__pycache__" in parts or (root == package and parts[0] in NOT_ON_WORKERS):
                 continue
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())

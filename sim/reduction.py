@@ -321,13 +321,14 @@ class Accumulator:
         already counted from the same arrays.
         """
         w, w2 = weights if weights is not None else (None, None)
+        memo = memo if w is None else None  # weighted counts are the one scenario's own
         n = next(iter(series.values())).shape[0]
         met = np.empty((n, len(self.modelled)), dtype=bool)
         for j, tid in enumerate(self.modelled):
             t, grid = self.targets[tid], self.edges.targets[tid]
             assert t.indicator is not None  # modelled targets are quantitative
             values = series[t.indicator]
-            key = ("judged", t.id, t.reading, grid, id(w))
+            key = ("judged", t.id, t.reading, grid)
             judge = partial(_judge, t, values, self.years, grid, w)
             met[:, j], counts = _shared(memo, values, key, judge)
             self.judged[tid] += counts
@@ -345,7 +346,7 @@ class Accumulator:
         self.cofail += _co_counts(~met, w)
         for name, hist in self.series.items():
             values = series[name]
-            hist += _shared(memo, values, ("series", self.edges.series[name], id(w)),
+            hist += _shared(memo, values, ("series", self.edges.series[name]),
                             partial(self._count_series, name, values, w))  # fmt: skip
         if first_draw < self.sample_capacity and self.sample:
             take = min(self.sample_capacity - first_draw, n)

@@ -10,6 +10,7 @@ client and cluster. Exact comparisons: no tolerance, no false-failure rate.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 import sim.executors
+from sim.catalogue import PACKAGED_DIR, use_catalogue
 from sim.cli import app
 from sim.errors import SimError
 from sim.executors import executor_from_options
@@ -41,6 +43,17 @@ def test_without_dask_installed_the_message_says_how_to_install(monkeypatch) -> 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
     with pytest.raises(SimError, match=r"sim\[dask\]"), executor_from_options("dask"):
         pass
+
+
+def test_the_fingerprint_follows_the_catalogue(tmp_path) -> None:
+    here = sim.executors.fingerprint()
+    copy = shutil.copytree(PACKAGED_DIR, tmp_path / "catalogue")
+    with use_catalogue(copy):
+        assert sim.executors.fingerprint() == here  # the same files elsewhere: the same print
+    with (copy / "levers.toml").open("a", encoding="utf-8") as f:
+        f.write("\n# an analyst's change\n")
+    with use_catalogue(copy):
+        assert sim.executors.fingerprint() != here
 
 
 def test_an_unknown_executor_is_refused() -> None:

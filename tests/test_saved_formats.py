@@ -51,7 +51,7 @@ def _same(back: pd.DataFrame, table: pd.DataFrame) -> None:
 
 
 def test_every_table_of_a_result_reads_back_exactly(tmp_path) -> None:
-    result = run(status_quo(draws=3000))
+    result = run(status_quo(draws=1000))
     tables = result.tables()
     path = tmp_path / "results.xlsx"
     write_workbook(path, tables)

@@ -34,7 +34,8 @@ SchedulerOption = Annotated[
         "--scheduler",
         metavar="ADDRESS",
         help="Run on an existing Dask cluster: its scheduler's address (tcp://host:8786); "
-        "every worker needs this sim installed. Implies --executor dask.",
+        "every worker needs this sim installed. Implies --executor dask; the cluster's "
+        "workers replace --jobs.",
     ),
 ]
 
