@@ -146,3 +146,22 @@ def test_an_interrupted_run_closes_its_client_and_cluster(distributed) -> None:
     assert client.status == "closed"
     left = {p.pid for p in psutil.Process().children(recursive=True)} & started
     assert not left
+
+
+@pytest.mark.slow
+def test_sensitivity_and_requirements_on_the_cluster_are_the_local_ones(cluster) -> None:
+    """The analysis commands take --scheduler too, and give the local numbers (only the
+    elapsed seconds differ)."""
+    import json
+
+    for command in (["sensitivity", str(BASELINE), "--draws", "3000", "--targets",
+                     "rd_to_gdp_2025", "--json"],
+                    ["requirements", str(BASELINE), "--draws", "1000", "--force", "--targets",
+                     "research_projects_each_year", "--json"]):  # fmt: skip
+        local = runner.invoke(app, command)
+        remote = runner.invoke(app, [*command, "--scheduler", cluster.scheduler_address])
+        assert local.exit_code == 0 and remote.exit_code == 0, (local.output, remote.output)
+        want, got = (json.loads(r.stdout) for r in (local, remote))
+        for doc in (want, got):
+            doc.pop("seconds", None)
+        assert got == want, command[0]

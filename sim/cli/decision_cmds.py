@@ -26,6 +26,7 @@ from sim.cli.app import (
     reports_errors,
 )
 from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, load_runnable
+from sim.cli.executors import ExecutorKind, ExecutorOption, SchedulerOption, workers
 from sim.cli.run_cmds import _interruptible
 from sim.errors import SimError
 from sim.results.stats import status_of
@@ -121,6 +122,8 @@ def requirements_cmd(
     draws: DrawsOption = None,
     seed: SeedOption = None,
     jobs: JobsOption = 1,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: SchedulerOption = None,
     targets: Annotated[
         str | None, typer.Option(help="Only these targets (ids, comma-separated).")
     ] = None,
@@ -144,9 +147,10 @@ def requirements_cmd(
         f"draws with {jobs} job(s) (about a minute on 2 cores for the baseline)",
         err,
     )
-    with _interruptible():
-        req = requirements(sc, p=p, draws=total, seed=seed, jobs=jobs, targets=_targets(targets),
-                           only_levers=_targets(only_levers))  # fmt: skip
+    with _interruptible(), workers(executor, scheduler, jobs) as running:
+        req = requirements(sc, p=p, draws=total, seed=seed, jobs=running.jobs,
+                           targets=_targets(targets), only_levers=_targets(only_levers),
+                           executor=running.executor)  # fmt: skip
     if as_json:
         sys.stdout.write(json.dumps(req.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -258,6 +262,8 @@ def optimise_cmd(
         int | None, typer.Option(min=0, max=SEED_MAX, help="Re-check seed (default seed + 1).")
     ] = None,
     jobs: JobsOption = 1,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: SchedulerOption = None,
     margin: Annotated[
         float, typer.Option(min=0, max=0.5, help="Search for P ≥ p + margin (winner's curse).")
     ] = 0.0,
@@ -290,11 +296,12 @@ def optimise_cmd(
         f"searching on {total:,} shared draws with {jobs} job(s), then re-checking on fresh draws",
         err,
     )
-    with _interruptible():
+    with _interruptible(), workers(executor, scheduler, jobs) as running:
         pkg = optimise(sc, targets=_targets(targets), p=p, budget=budget, maximise=maximise,
                        draws=total, recheck_draws=recheck_draws, seed=seed,
-                       recheck_seed=recheck_seed, jobs=jobs, margin=margin,
-                       only_levers=_targets(only_levers), name=name)  # fmt: skip
+                       recheck_seed=recheck_seed, jobs=running.jobs, margin=margin,
+                       only_levers=_targets(only_levers), name=name,
+                       executor=running.executor)  # fmt: skip
     if as_json:
         sys.stdout.write(json.dumps(pkg.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:

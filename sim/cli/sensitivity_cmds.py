@@ -23,6 +23,7 @@ from sim.cli.app import (
     reports_errors,
 )
 from sim.cli.bounds import SEED_MAX, cap_jobs, check_draws, load_runnable, time_estimate
+from sim.cli.executors import ExecutorKind, ExecutorOption, SchedulerOption, workers
 from sim.errors import SimError
 from sim.scenario import MAX_DRAWS
 
@@ -72,6 +73,8 @@ def sensitivity_cmd(
     ] = Method.given_data,
     top: Annotated[int, typer.Option(min=0, help="Parameters shown per target (0: all).")] = 5,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes (at most one a core).")] = 1,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: SchedulerOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     chart: Annotated[
         Path | None,
@@ -95,9 +98,10 @@ def sensitivity_cmd(
     wanted = [x.strip() for x in targets.split(",") if x.strip()] if targets else None
     if targets is not None and not wanted:
         raise SimError("--targets: no target id given")
-    result = _with_progress(total, lambda progress: sensitivity(
-        sc, draws=draws, seed=seed, targets=wanted, method=method.value, jobs=jobs,
-        on_progress=progress))  # fmt: skip
+    with workers(executor, scheduler, jobs) as running:
+        result = _with_progress(total, lambda progress: sensitivity(
+            sc, draws=draws, seed=seed, targets=wanted, method=method.value, jobs=running.jobs,
+            executor=running.executor, on_progress=progress))  # fmt: skip
     if as_json:
         _print_json(result, top)
     else:
