@@ -90,24 +90,30 @@ def sensitivity_cmd(
     the run's); the last table ranks the unknowns the bureau could measure by how much they
     matter for the at-risk targets.
     """
-    from sim.analysis.learn import sensitivity
-
     sc = load_runnable(scenario)
     total = draws or sc.draws
     jobs = _announce(total, jobs, "--draws" if draws is not None else f"{scenario}: draws")
     wanted = [x.strip() for x in targets.split(",") if x.strip()] if targets else None
     if targets is not None and not wanted:
         raise SimError("--targets: no target id given")
-    with workers(executor, scheduler, jobs) as running:
-        result = _with_progress(total, lambda progress: sensitivity(
-            sc, draws=draws, seed=seed, targets=wanted, method=method.value, jobs=running.jobs,
-            executor=running.executor, on_progress=progress))  # fmt: skip
+    settings = {"draws": draws, "seed": seed, "targets": wanted, "method": method.value}
+    result = _analyse(sc, total, settings, (executor, scheduler, jobs))
     if as_json:
         _print_json(result, top)
     else:
         print_sensitivity(result, top)
     if chart is not None:
         _draw(result, chart, lang.value)
+
+
+def _analyse(sc: Any, total: int, settings: dict[str, Any], where: tuple) -> Any:
+    """Run the analysis where the options say (local processes or a Dask cluster)."""
+    from sim.analysis.learn import sensitivity
+
+    with workers(*where) as running:
+        return _with_progress(total, lambda progress: sensitivity(
+            sc, jobs=running.jobs, executor=running.executor, on_progress=progress,
+            **settings))  # fmt: skip
 
 
 def _announce(total: int, jobs: int, where: str) -> int:
