@@ -140,15 +140,6 @@ class Conditioning:
         """(draws, actuals) log densities of one chunk."""
         return np.column_stack([lk.log_density(series) for lk in self.likelihoods])
 
-    def year_sets(self) -> list[tuple[int, WeightSet]]:
-        """The weight sets of the years with actuals: ``(year, set)``."""
-        return [(int(s.name.split()[-1]), s) for s in self.sets if s.name.startswith("through ")]
-
-    def actual_sets(self) -> list[tuple[Likelihood, WeightSet]]:
-        """The weight set of each actual alone."""
-        n = len(self.likelihoods)
-        return list(zip(self.likelihoods, self.sets[-n:], strict=True))
-
 
 def unit_for(draws: int) -> int:
     """The fixed-point unit: sums of ``draws`` weights of up to 2^CAP_BITS units fit in 63 bits,
@@ -238,6 +229,11 @@ class UpdateCounts:
     power: float = 1.0  # the conditioning's tempering power and the pilot's ESS at power 1
     full_pilot_ess: float = 0.0
     pilot_draws: int = 0
+
+    @property
+    def first_alone(self) -> int:
+        """Index of the first "actual alone" set (the sets run: all, each year, each actual)."""
+        return len(self.sums) - len(self.alone_met)
 
     @classmethod
     def empty(cls, cond: Conditioning, targets: int) -> UpdateCounts:

@@ -70,7 +70,7 @@ def _alone_effects(scenario: Scenario, acc: Accumulator) -> list[list[tuple[str,
     update, prior = _update(acc), acc.prior
     assert prior is not None
     liks = likelihoods(scenario.actuals, acc.years)
-    first = len(update.sums) - len(liks)
+    first = update.first_alone
     out: list[list[tuple[str, float, float]]] = [[] for _ in acc.modelled]
     for k, lk in enumerate(liks):
         total = int(update.sums[first + k])
@@ -99,7 +99,7 @@ def actuals_table(scenario: Scenario, acc: Accumulator) -> pd.DataFrame:
     annualised by its mean fraction), and its effective sample size on its own."""
     update = _update(acc)
     liks = likelihoods(scenario.actuals, acc.years)
-    first = len(update.sums) - len(liks)
+    first = update.first_alone
     rows = []
     for k, lk in enumerate(liks):
         a, obs = lk.actual, lk.observation
