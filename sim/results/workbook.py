@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import zipfile
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -138,6 +139,7 @@ def _text(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_escape(text)}</t></is></c>'
 
 
+@lru_cache(maxsize=4096)  # tables repeat their texts (a target id on every histogram row)
 def _escape(text: str) -> str:
     return escape(text.translate(_CONTROL))
 
