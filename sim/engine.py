@@ -167,7 +167,9 @@ class _Block:
     conditions: tuple[Conditioning | None, ...]
 
 
-def _empty(plan: Plan, edges: Sequence[Edges], conditions: Sequence[Conditioning | None]):
+def empty_accumulators(
+    plan: Plan, edges: Sequence[Edges], conditions: Sequence[Conditioning | None]
+) -> list[Accumulator]:
     """Zero accumulators, one per scenario; a scenario with actuals also counts its prior and
     the update's sums."""
     accs = []
@@ -187,21 +189,22 @@ def _empty(plan: Plan, edges: Sequence[Edges], conditions: Sequence[Conditioning
 def _run_block(block: _Block) -> list[Accumulator]:
     """Simulate and reduce a block of chunks (runs in a worker process)."""
     plan = block.plan
-    accs = _empty(plan, block.edges, block.conditions)
+    accs = empty_accumulators(plan, block.edges, block.conditions)
     for chunk, n in block.chunks:
         series = simulate_chunks(plan.scenarios, chunk, n, plan.seed, plan.years,
                                  keep=recorded_for(plan))  # fmt: skip
-        _accumulate(accs, series, chunk * plan.chunk_size, block.conditions)
+        accumulate(accs, series, chunk * plan.chunk_size, block.conditions)
     return accs
 
 
-def _accumulate(
+def accumulate(
     accs: list[Accumulator],
     series: list[dict],
     first_draw: int,
     conditions: Sequence[Conditioning | None],
-) -> None:
+) -> list[np.ndarray]:
     """Add one chunk per scenario; scenarios after the first also count paired differences.
+    Returns each scenario's (draws, targets) matrix of targets met in the chunk.
 
     A scenario with actuals counts the chunk twice: unweighted into its prior, and with each
     draw's likelihood weight (:mod:`sim.update`) into the posterior.
@@ -217,19 +220,21 @@ def _accumulate(
         mets.append(acc.add(values, first_draw, weights, memo))
     for acc, met in zip(accs[1:], mets[1:], strict=True):
         acc.add_pairs(mets[0], met)
+    return mets
 
 
 def recorded_for(plan: Plan) -> set[str] | None:
     """The series a plan's reduction reads: all (None), or without the series (a sweep) those
-    its targets are judged on and its actuals observe."""
-    if plan.series:
+    its targets are judged on and its actuals observe, and any series it keeps by name."""
+    if plan.series is True:
         return None
     keys = {t.indicator for sc in plan.scenarios for t in plan.targets_of(sc).values()}
     keys |= {a.indicator for sc in plan.scenarios for a in sc.actuals}
+    keys |= set(plan.series or ())
     return {k for k in keys if k is not None}
 
 
-def _conditions(plan: Plan, pilot: list[dict]) -> tuple[Conditioning | None, ...]:
+def conditioning_of(plan: Plan, pilot: list[dict]) -> tuple[Conditioning | None, ...]:
     """Each scenario's conditioning on its actuals (None without). :mod:`sim.update` is
     imported only for a run with actuals: it needs scipy.stats, a second of start-up."""
     if not any(sc.actuals for sc in plan.scenarios):
@@ -272,9 +277,9 @@ def run_plan(
     memo = Shared()
     edges = tuple(pilot_edges(plan, sc, series, memo)
                   for sc, series in zip(plan.scenarios, pilot, strict=True))  # fmt: skip
-    conditions = _conditions(plan, pilot)
-    accs = _empty(plan, edges, conditions)
-    _accumulate(accs, pilot, 0, conditions)
+    conditions = conditioning_of(plan, pilot)
+    accs = empty_accumulators(plan, edges, conditions)
+    accumulate(accs, pilot, 0, conditions)
     done = first[1]
     if on_progress:
         on_progress(done, plan.draws)

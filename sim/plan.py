@@ -33,8 +33,13 @@ class Plan:
     temper: bool = True  # actuals: temper the likelihood when the draws are too few (sim.update)
     # False: a sweep's lighter reduction, which keeps only what decisions need — targets met,
     # joint counts, paired gains and losses, judged-value histograms — and neither the yearly
-    # histogram of every series (trajectories) nor the sample of whole trajectories.
-    series: bool = True
+    # histogram of every series (trajectories) nor the sample of whole trajectories. A tuple
+    # of series names: those series' yearly histograms and sample only (a live page's fans).
+    series: bool | tuple[str, ...] = True
+
+    def keeps_series(self, name: str) -> bool:
+        """Whether the run keeps the yearly histogram and the sample of series ``name``."""
+        return self.series is True or (isinstance(self.series, tuple) and name in self.series)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -45,7 +50,7 @@ class Plan:
     def sample_draws(self) -> int:
         """Whole trajectories kept: the first ``sample_size`` draws, or all if fewer (none
         without the series)."""
-        return min(self.sample_size, self.draws) if self.series else 0
+        return min(self.sample_size, self.draws) if self.series not in (False, ()) else 0
 
     def chunks(self) -> list[tuple[int, int]]:
         """(chunk index, draws in chunk) for every chunk of the run."""
@@ -68,7 +73,7 @@ def plan_for(
     scenarios: Sequence[Scenario],
     draws: int | None = None,
     seed: int | None = None,
-    series: bool = True,
+    series: bool | tuple[str, ...] = True,
 ) -> Plan:
     """A :class:`Plan` for scenarios run together (the first scenario's draws and seed)."""
     if not scenarios:

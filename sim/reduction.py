@@ -204,8 +204,8 @@ class Edges:
 def pilot_edges(
     plan: Plan, scenario: Scenario, series: dict[str, np.ndarray], memo: Shared | None = None
 ) -> Edges:
-    """Grids from the pilot chunk's values (per-year grids of every series only if the plan
-    keeps the series: :attr:`sim.plan.Plan.series`)."""
+    """Grids from the pilot chunk's values (per-year grids of the series the plan keeps:
+    :attr:`sim.plan.Plan.series`)."""
     targets = plan.targets_of(scenario)
     judged = {
         tid: _shared(memo, series[t.indicator], ("grid", t.id, t.reading),
@@ -214,8 +214,9 @@ def pilot_edges(
         if t.indicator in series
     }  # fmt: skip
     per_year = {
-        name: _shared(memo, v, "grids", partial(_year_grids, v)) for name, v in series.items()
-    } if plan.series else {}  # fmt: skip
+        name: _shared(memo, v, "grids", partial(_year_grids, v))
+        for name, v in series.items() if plan.keeps_series(name)
+    }  # fmt: skip
     return Edges(judged, per_year)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sim.engine import run_plan
+from sim.engine import recorded_for, run_plan
 from sim.errors import SimError
 from sim.executors import executor_from_options
+from sim.live import Reference, run_plan_live
 from sim.plan import plan_for
 from sim.results import Result
 from sim.results.build import add_comparison, build_result
@@ -75,7 +76,7 @@ def run_many(
         build_result(sc.with_run_settings(plan.draws, plan.seed), acc, plan, timings)
         for sc, acc in zip(loaded, accs, strict=True)
     ]
-    add_comparison(results, accs)
+    add_comparison(results[0], results[1:], accs[1:])
     return results
 
 
@@ -95,3 +96,42 @@ def run(
     return run_many(
         [scenario], draws, seed, jobs, executor, on_progress, series, scheduler, full_update
     )[0]
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """A result of :func:`run_live` and its draws' targets met, to pair later runs with."""
+
+    result: Result
+    reference: Reference
+
+
+def run_live(
+    scenario: Scenario,
+    against: LiveResult | None = None,
+    executor: Executor | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> LiveResult:
+    """Run one scenario for a live page, latency first (:mod:`sim.live`).
+
+    Every number is the one :func:`run` gives, bit for bit, but only the series the targets
+    and actuals read keep their yearly quantiles and sample (enough for every fan chart; the
+    result cannot be saved as a folder). ``against``: an earlier live run on the same draws and
+    seed; the result's ``comparison`` then holds the paired differences :func:`run_many` gives
+    for this scenario beside that one, without simulating it again. A scenario with actuals
+    is weighted, which the stored flags are not: it is compared as independent samples.
+    """
+    light = plan_for([scenario], series=False)
+    plan = replace(light, series=tuple(sorted(recorded_for(light) or ())))
+    reference = None
+    if against is not None and not scenario.actuals and not against.result.has_actuals:
+        reference = against.reference
+    t0 = time.perf_counter()
+    live = run_plan_live(plan, executor, reference, on_progress)
+    elapsed = time.perf_counter() - t0
+    timings = {"simulate_and_reduce": elapsed, "draws_per_second": plan.draws / elapsed}
+    acc = live.accs[0]
+    result = build_result(scenario.with_run_settings(plan.draws, plan.seed), acc, plan, timings)
+    if against is not None and reference is not None:
+        add_comparison(against.result, [result], [acc])
+    return LiveResult(result, live.reference())

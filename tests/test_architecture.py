@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "sim.tables")),
     ("models", ("sim.models",)),
     ("engine", ("sim.plan", "sim.update", "sim.reduction", "sim.replay", "sim.chunk",
-                "sim.engine")),
+                "sim.engine", "sim.live")),
     ("results", ("sim.results", "sim.executors", "sim.runner")),
     ("analysis", ("sim.analysis",)),
     ("checks", ("sim.checks",)),

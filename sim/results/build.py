@@ -262,7 +262,7 @@ def _manifest(
         "effective_draws": acc.effective_draws,
         "chunk_size": plan.chunk_size,
         "sample_draws": min(plan.sample_draws, acc.draws),
-        "series": plan.series,
+        "series": plan.series if isinstance(plan.series, bool) else list(plan.series),
         "years": list(acc.years),
         "targets_modelled": list(acc.modelled),
         "targets_not_modelled": [t for t in acc.targets if t not in acc.modelled],
@@ -275,11 +275,11 @@ def _manifest(
     }
 
 
-def add_comparison(results: list[Result], accs: list[Accumulator]) -> None:
-    """Attach paired differences against the first scenario to every other result."""
-    ref = results[0]
+def add_comparison(ref: Result, results: list[Result], accs: list[Accumulator]) -> None:
+    """Attach paired differences against ``ref`` to every result (each accumulator counted
+    its draws' gains and losses against the reference's)."""
     ref_p = ref.attainment.set_index("target_id")["p_met"]
-    for res, acc in zip(results[1:], accs[1:], strict=True):
+    for res, acc in zip(results, accs, strict=True):
         n = acc.draws
         rows = []
         res_p = res.attainment.set_index("target_id")["p_met"]

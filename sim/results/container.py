@@ -227,11 +227,11 @@ class Result:
     def save(self, directory: str | Path) -> Path:
         """Write every table, the trajectory sample and the manifest; atomic (see
         :mod:`sim.results.store`). A run without the series (a sweep) cannot be saved."""
-        if self.manifest.get("series") is False:
+        if self.manifest.get("series", True) is not True:
             raise ResultError(
-                f"{self.scenario.name}: this run kept no trajectories or sample (series=False, "
-                "a sweep's lighter reduction), so it cannot be saved as a result folder; run "
-                "it with series=True to save it"
+                f"{self.scenario.name}: this run kept the trajectories and sample of only "
+                "some series, or none (a sweep's or the live page's lighter reduction), so it "
+                "cannot be saved as a result folder; run it with series=True to save it"
             )
         final = store.write_atomically(
             Path(directory),

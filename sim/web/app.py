@@ -26,6 +26,7 @@ from sim.web.files import Outbox
 from sim.web.state import (
     Package,
     package_from_controls,
+    package_of,
     parse_query,
     query_of,
     scenario_of,
@@ -275,8 +276,9 @@ def _register_files(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) 
     )
     def _pack(_: int, name: str, values: list[Any]) -> tuple:
         try:
-            scenario, ev = named(name, values)
-            pdf = outbox.build_pack(ev.result, scenario, lang)
+            scenario = named(name, values)[0]
+            full = evaluator.full_result(package_of(scenario))
+            pdf = outbox.build_pack(full, scenario, lang)
         except SimError as exc:
             return view.w("save_refused", lang, message=str(exc)), no_update
         return view.w("pack_ready", lang, path=str(pdf)), dcc.send_file(str(pdf))

@@ -1,16 +1,17 @@
 """Evaluating a package for the page: common random numbers, a cache, and stale requests
 cancelled.
 
-Every package runs on the starting scenario's draws and seed together with the starting
-scenario itself (:func:`sim.run_many`), so the change of each P(met) is a paired difference
-with its standard error: a difference of policy, not of noise. The package's numbers are those
-``sim run`` gives for the saved scenario alone (the draws of a scenario do not depend on what
-runs beside it).
+Every package runs on the starting scenario's draws and seed, latency first
+(:func:`sim.runner.run_live`), and is paired draw by draw with the starting scenario's run,
+made once and kept: the change of each P(met) is a paired difference with its standard error,
+a difference of policy, not of noise, exactly as :func:`sim.run_many` would give it. The
+package's numbers are those ``sim run`` gives for the saved scenario alone.
 
 Requests carry the id of the browser tab that sent them. A newer request of the same tab
-supersedes an older one: the older run stops at its next progress report (one block of chunks)
-with :class:`Superseded`, and its pending blocks are cancelled. Tabs never share state except
-the cache of finished packages, whose values depend on the settings alone.
+supersedes an older one: the older run stops when its next chunk is reduced (at most one
+chunk's simulation, about a quarter of a second, later) with :class:`Superseded`, and its
+chunks not started are cancelled. Tabs never share state except the starting run and the cache
+of finished packages, whose values depend on the settings alone.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pandas as pd
 from sim.analysis import differences, rows_in_policy_order
 from sim.engine import stop_pool, worker_pool
 from sim.results import Result
-from sim.runner import run, run_many
+from sim.runner import LiveResult, run, run_live
 from sim.scenario import Scenario
 from sim.web.state import Package, package_of, scenario_of
 
@@ -82,7 +83,9 @@ class Evaluator:
         self._cache: OrderedDict[tuple, Evaluation] = OrderedDict()
         self._cache_size = cache_size
         self._tickets = itertools.count(1)
-        self._start_alone: Result | None = None
+        self._start_live: LiveResult | None = None
+        self._full: tuple[tuple, Result] | None = None  # the last package run in full
+        self._full_lock = threading.Lock()
 
     # ------------------------------------------------------------------ requests
     def ticket(self, tab: str) -> int:
@@ -152,29 +155,35 @@ class Evaluator:
             self._progress[tab] = (done, total)
 
         t0 = time.perf_counter()
-        named = scenario.renamed(PACKAGE_NAME, scenario.description)
+        start = self._start_run(report)
         if scenario is self.start:
-            start = result = self._alone(report)
-        elif self.start.actuals:  # run_many pairs no scenario with actuals: same draws, alone
-            start = self._alone(report)
-            result = run(named, jobs=self.jobs, executor=self._pool, on_progress=report)
+            result = start.result
         else:
-            start, result = run_many(
-                [self.start, named], jobs=self.jobs, executor=self._pool, on_progress=report
-            )
-        found = Evaluation.of(dict(key), start, result, time.perf_counter() - t0)
+            named = scenario.renamed(PACKAGE_NAME, scenario.description)
+            result = run_live(named, start, self._pool, report).result
+        found = Evaluation.of(dict(key), start.result, result, time.perf_counter() - t0)
         with self._lock:
             self._cache[key] = found
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return found
 
-    def _alone(self, report: Callable[[int, int], None]) -> Result:
-        if self._start_alone is None:
-            self._start_alone = run(
-                self.start, jobs=self.jobs, executor=self._pool, on_progress=report
-            )
-        return self._start_alone
+    def _start_run(self, report: Callable[[int, int], None]) -> LiveResult:
+        """The starting scenario's live run, made once: every package is paired with its
+        stored targets met instead of simulating the start again."""
+        if self._start_live is None:
+            self._start_live = run_live(self.start, executor=self._pool, on_progress=report)
+        return self._start_live
+
+    def full_result(self, package: Mapping[str, float]) -> Result:
+        """The package's result with every series (what ``sim run`` writes), for its chart
+        pack; the live runs keep only the series the page shows."""
+        scenario = scenario_of(self.start, package)
+        with self._full_lock:
+            key = tuple(sorted(package_of(scenario).items()))
+            if self._full is None or self._full[0] != key:
+                self._full = (key, run(scenario, jobs=self.jobs, executor=self._pool))
+            return self._full[1]
 
     def close(self) -> None:
         """Stop the worker processes."""
