@@ -188,12 +188,52 @@ def test_figures_and_the_update_answer(evaluator: Evaluator) -> None:
         json.dumps(fan, allow_nan=False)
     ids = list(START)
     out = _respond(evaluator, package, ids, list(START.values()), "a", None, "", "zh")
-    assert len(out) == 12
+    assert len(out) == 13
     assert out[0][ids.index("cultivation_programme")] == 4000.0
     assert out[1] == "?cultivation_programme=4000"
     assert out[7] == "hightech_enterprises_2025" or out[7] in ev.differences["target_id"].values
     refused = _refused("no", len(ids))
-    assert len(refused) == 12 and len(refused[0]) == len(ids) and refused[9] == "no"
+    assert len(refused) == 13 and len(refused[0]) == len(ids) and refused[9] == "no"
+
+
+def test_what_it_would_take_links_to_the_smallest_setting_on_the_slider(
+    evaluator: Evaluator,
+) -> None:
+    from dataclasses import replace
+    from urllib.parse import parse_qsl
+
+    from sim.web import layout
+
+    target = "zjtx_new_2025"
+    required = evaluator.requirements(START, target)
+    assert evaluator.requirements(START, target) is required  # asked again: from the cache
+    row = {"label": "专精特新<20>", "p_met": 0.5}  # the page's row (its P is below 0.8)
+    summary = view.need_summary(required, row, START, START, "zh")
+    table = required.table()
+    assert [r["lever"] for r in summary["rows"]] == [
+        view.L.lever_name(k, levers()[k].name_zh, levers()[k].name_en, "zh")
+        for k in dict.fromkeys(table["lever_id"])
+    ]
+    links = 0
+    per_lever = table.groupby("lever_id", sort=False)
+    for r, (lever_id, mine) in zip(summary["rows"], per_lever, strict=True):
+        lever = levers()[lever_id]
+        for cell, need in zip(r["cells"], mine.to_dict(orient="records"), strict=True):
+            if need["status"] != "reached":
+                assert cell["href"] is None
+                continue
+            links += 1
+            setting = dict(parse_qsl(cell["href"].split("?", 1)[1]))[lever_id]
+            step = state.slider_step(lever, START[lever_id])
+            assert need["setting"] <= float(setting) < need["setting"] + step
+            assert float(setting) <= lever.max
+    assert links >= 1  # zjtx_support reaches 80 % (docs/decision.md)
+    shown = layout.needs(summary, "zh")
+    assert "专精特新&lt;20&gt;" in shown and "<table" in shown and "试试" in shown
+    already = view.need_summary(required, {**row, "p_met": 0.9}, START, START, "en")
+    assert already["rows"] == [] and "already" in already["note"]
+    nothing = replace(required, rows=required.rows.iloc[0:0])
+    assert "No lever" in view.need_summary(nothing, row, START, START, "en")["note"]
 
 
 # ------------------------------------------------------------------ files

@@ -151,6 +151,27 @@ def test_the_chart_pack_downloads(browser, site, folder) -> None:
     assert errors == []
 
 
+def test_what_it_would_take_links_to_a_package_that_reaches_the_target(browser, site) -> None:
+    page, errors = _open(browser, site)
+    target = "zjtx_new_2025"  # at risk at the start; one lever reaches 80 % (sim requirements)
+    before = p_met(page, target)
+    page.click("#fan-target")
+    page.get_by_role("option").filter(has_text="专精特新").first.click()
+    page.click("#need")
+    page.wait_for_selector(".needs table", timeout=300_000)
+    assert "专精特新" in page.inner_text(".needs h4")
+    links = page.locator(".needs a")
+    assert links.count() >= 1
+    href = links.first.get_attribute("href")
+    links.first.click()
+    lever_setting = href.split("?", 1)[1].split("&")[-1]
+    page.wait_for_selector("tr.target-row")
+    wait_until_settled(page, lever_setting)
+    assert p_met(page, target) > before + 0.05, (before, p_met(page, target), href)
+    assert page.inner_text("#needs") == ""  # the answer was for the package before
+    assert errors == []
+
+
 def test_a_bad_link_is_refused_with_its_reason(browser, site) -> None:
     page, errors = _open(browser, site + f"?{LEVER}=99999")
     page.wait_for_selector("#notice:not(:empty)")

@@ -103,6 +103,7 @@ def _register(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) -> Non
         Output("notice", "children"),
         Output("share", "href"),
         Output("share", "children"),
+        Output("needs", "children", allow_duplicate=True),
         Input("url", "search"),
         Input(LEVERS, "value"),
         State("tab", "data"),
@@ -113,6 +114,7 @@ def _register(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) -> Non
             (Output("progress", "style"), {}, {"display": "none"}),
             (Output("status", "style"), {"display": "none"}, {}),
         ],
+        prevent_initial_call="initial_duplicate",
     )
     def _update(search: str, values: list[Any], tab: str, target: str | None) -> tuple:
         ctx = dash.callback_context
@@ -163,6 +165,7 @@ def _register(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) -> Non
 
     @app.callback(
         Output("fan", "figure", allow_duplicate=True),
+        Output("needs", "children", allow_duplicate=True),
         Input("fan-target", "value"),
         State(LEVERS, "value"),
         State("tab", "data"),
@@ -174,8 +177,9 @@ def _register(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) -> Non
             ev = evaluator.evaluate(package_from_controls(ids, values), tab=f"{tab}:fan")
         except (SimError, Superseded):
             raise PreventUpdate from None
-        return figures.fan(ev, target, lang)
+        return figures.fan(ev, target, lang), ""
 
+    _register_needs(app, evaluator, lang)
     _register_files(app, evaluator, outbox, lang)
 
 
@@ -186,7 +190,7 @@ def _number(value: Any) -> bool:
 def _refused(text: str, n: int) -> tuple:
     """The update callback's answer when settings are refused: only the notice changes
     (``n`` sliders, each left as it is)."""
-    return ([no_update] * n, *[no_update] * 8, text, no_update, no_update)
+    return ([no_update] * n, *[no_update] * 8, text, no_update, no_update, no_update)
 
 
 def _respond(
@@ -226,6 +230,7 @@ def _respond(
         notice,
         "/" + query,
         "/" + query if query else "/",
+        "",  # what it would take was for the package before: gone with it
     )
 
 
@@ -234,6 +239,33 @@ def _first_moved(ev: Evaluation, known: list[str]) -> str:
     d = ev.differences.set_index("target_id")["difference"].abs()
     d = d[d.index.isin(known)]
     return str(d.idxmax()) if len(d) and d.max() > 0 else known[0]
+
+
+def _register_needs(app: Dash, evaluator: Evaluator, lang: str) -> None:
+    """What it would take for the fan's target, from the package on the page."""
+    start = evaluator.start_package
+
+    @app.callback(
+        Output("needs", "children"),
+        Input("need", "n_clicks"),
+        State("fan-target", "value"),
+        State(LEVERS, "value"),
+        running=[(Output("need", "disabled"), True, False)],
+        prevent_initial_call=True,
+    )
+    def _needs(_: int, target: str | None, values: list[Any]) -> str:
+        if not target:
+            raise PreventUpdate
+        ids = [i["id"]["lever"] for i in dash.callback_context.states_list[1]]
+        try:
+            package = package_from_controls(ids, values)
+            required = evaluator.requirements(package, target)
+            ev = evaluator.evaluate(package, tab=f"needs-{uuid.uuid4().hex}")
+        except SimError as exc:
+            return layout.message(view.w("refused", lang, message=str(exc)))
+        row = next(r for r in view.table_rows(ev, lang) if r.get("target_id") == target)
+        summary = view.need_summary(required, row, ev.package, start, lang)
+        return layout.needs(summary, lang)
 
 
 def _register_files(app: Dash, evaluator: Evaluator, outbox: Outbox, lang: str) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.analysis import differences, rows_in_policy_order
+from sim.analysis.requirements import Requirements, requirements
 from sim.engine import stop_pool, worker_pool
 from sim.results import Result
 from sim.runner import LiveResult, run, run_live
@@ -35,7 +36,8 @@ from sim.web.state import Package, package_of, scenario_of
 
 CACHE_SIZE = 32  # finished packages kept (a Result with its 2,000-draw sample is a few MB)
 MAX_TABS = 1_000  # tabs remembered; the oldest is forgotten (its next request starts afresh)
-PACKAGE_NAME = "whatif"  # the package's scenario name while it runs beside the start
+PACKAGE_NAME = "whatif"  # the package's scenario name in its result
+REQUIRED_P = 0.8  # "what would it take": settings for P(met) 0.5 and 0.8, as `sim requirements`
 
 
 class Superseded(Exception):
@@ -86,6 +88,7 @@ class Evaluator:
         self._start_live: LiveResult | None = None
         self._full: tuple[tuple, Result] | None = None  # the last package run in full
         self._full_lock = threading.Lock()
+        self._required: dict[tuple, Requirements] = {}
 
     # ------------------------------------------------------------------ requests
     def ticket(self, tab: str) -> int:
@@ -184,6 +187,24 @@ class Evaluator:
             if self._full is None or self._full[0] != key:
                 self._full = (key, run(scenario, jobs=self.jobs, executor=self._pool))
             return self._full[1]
+
+    def requirements(self, package: Mapping[str, float], target: str) -> Requirements:
+        """What it would take, from ``package``, for ``target`` to reach 0.5 and
+        :data:`REQUIRED_P`: each acting lever's smallest setting and its cost
+        (:func:`sim.analysis.requirements`, its own 5,000-draw search on the page's seed)."""
+        scenario = scenario_of(self.start, package)  # validated before anything runs
+        key = (tuple(sorted(package_of(scenario).items())), target)
+        with self._lock:
+            found = self._required.get(key)
+        if found is None:
+            found = requirements(
+                scenario, p=REQUIRED_P, targets=[target], jobs=self.jobs, executor=self._pool
+            )
+            with self._lock:
+                self._required[key] = found
+                while len(self._required) > self._cache_size:
+                    self._required.pop(next(iter(self._required)))
+        return found
 
     def close(self) -> None:
         """Stop the worker processes."""

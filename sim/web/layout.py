@@ -13,6 +13,7 @@ from dash import dcc, html
 from sim.charts import labels as L
 from sim.levers import Lever
 from sim.scenario import Scenario
+from sim.web.compute import REQUIRED_P
 from sim.web.state import clean, lever_groups, slider_step
 from sim.web.view import signed, w
 
@@ -166,6 +167,34 @@ def table(rows: list[dict[str, Any]], lang: str) -> str:
     return _el("table", [head, _el("tbody", body)], class_="targets")
 
 
+def message(text: str) -> str:
+    """A line of text in an HTML block (a refusal where a table would be)."""
+    return _el("p", _text(text), class_="notice")
+
+
+def needs(summary: Mapping[str, Any], lang: str) -> str:
+    """What it would take for one target (:func:`sim.web.view.need_summary`), as HTML."""
+    parts = [_el("h4", _text(summary["heading"]))]
+    if "note" in summary:
+        return _el("div", [*parts, _el("p", _text(summary["note"]))], class_="needs")
+    levels = [w("need_for", lang, p=p) for p in summary["levels"]]
+    heads = [w("need_lever", lang), w("need_now", lang), *levels, w("need_cost", lang)]
+    body = []
+    for r in summary["rows"]:
+        now = _text(r["now"]) + " " + _el("span", _text(r["unit"]), class_="se")
+        cells = [_el("td", _text(r["lever"])), _el("td", now, class_="num")]
+        for c in r["cells"]:
+            link = "" if c["href"] is None else " " + _el("a", _text(w("need_try", lang)),
+                                                          href=c["href"])  # fmt: skip
+            cells.append(_el("td", _text(c["text"]) + link, class_="num"))
+        cells.append(_el("td", _text(r["cost"]), class_="num"))
+        body.append(_el("tr", cells))
+    head = _el("thead", _el("tr", [_el("th", _text(h)) for h in heads]))
+    table_html = _el("table", [head, _el("tbody", body)], class_="targets")
+    note = _el("p", _text(w("need_note", lang)), class_="note")
+    return _el("div", [*parts, table_html, note], class_="needs")
+
+
 def _direction(row: Mapping[str, Any]) -> str:
     if not row["clear"]:
         return "flat"
@@ -259,6 +288,17 @@ def _main(lang: str) -> html.Main:
             rich(id="table", className="table-box"),
             html.P(w("change_note", lang), className="note"),
             charts,
+            html.Section(
+                className="needs-box",
+                children=[
+                    html.Button(
+                        w("need_button", lang, p=L.pct(REQUIRED_P)),
+                        id="need",
+                        className="button secondary",
+                    ),
+                    dcc.Loading(rich(id="needs"), type="dot"),
+                ],
+            ),
         ],
     )
     offline = html.P(w("offline_note", lang), className="note muted")

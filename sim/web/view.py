@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis import groups_in_order
+from sim.analysis.requirements import Requirements
 from sim.charts import labels as L
+from sim.levers import Lever, levers
 from sim.web.compute import Evaluation
-from sim.web.state import cost_delta_wan, package_cost_wan
+from sim.web.state import cost_delta_wan, package_cost_wan, query_of, slider_step
 
 TEXT_DIR = Path(__file__).resolve().parent / "text"
 CLEAR_SE = 2.0  # a change beyond 2 SEs is shown as a change (as `sim run` does)
@@ -156,3 +158,60 @@ def progress_text(done_total: tuple[int, int] | None, lang: str) -> str:
         return w("computing", lang)
     done, total = done_total
     return w("computing_progress", lang, done=f"{done:,}", total=f"{total:,}")
+
+
+def need_summary(
+    req: Requirements, target: Mapping[str, Any], package: Mapping[str, float],
+    start: Mapping[str, float], lang: str,
+) -> dict[str, Any]:  # fmt: skip
+    """What it would take for one target (``target``: its table row), as plain data: a heading,
+    a note (already there, or no lever moves it), and one row per acting lever — the setting
+    now, for each level the smallest setting with its SE and a link to the page with that
+    setting (rounded up to the slider's step), or "not reachable" with P at the lever's
+    maximum, and the extra annual cost of the highest level reached."""
+    rows = req.table()
+    levels = list(req.levels)
+    heading = w("need_heading", lang, target=target["label"], p=L.pct(req.p),
+                draws=f"{req.draws:,}")  # fmt: skip
+    out: dict[str, Any] = {"heading": heading, "levels": [L.pct(x) for x in levels], "rows": []}
+    if float(target["p_met"]) >= req.p:
+        out["note"] = w("need_already", lang, p=L.pct(req.p))
+        return out
+    if rows.empty:
+        out["note"] = w("need_no_lever", lang)
+        return out
+    for lever_id, mine in rows.groupby("lever_id", sort=False):
+        lever = levers()[str(lever_id)]
+        by_level = {float(r["level"]): r for r in mine.to_dict(orient="records")}
+        cells, cost = [], "–"
+        for level in levels:
+            r = by_level[level]
+            cells.append(_need_cell(r, lever, package, start, lang))
+            if r["status"] == "reached":
+                cost = f"+{float(r['extra_cost_wan']):,.0f}"
+        out["rows"].append({
+            "lever": L.lever_name(lever.id, lever.name_zh, lever.name_en, lang),
+            "unit": L.lever_unit(lever.unit, lang),
+            "now": L.num(float(package[lever.id]), lang),
+            "cells": cells,
+            "cost": cost,
+        })  # fmt: skip
+    return out
+
+
+def _need_cell(
+    r: Mapping[str, Any], lever: Lever, package: Mapping[str, float],
+    start: Mapping[str, float], lang: str,
+) -> dict[str, Any]:  # fmt: skip
+    """One level of one lever: its text and, when reached, the link that tries it."""
+    if r["status"] == "already":
+        return {"text": w("need_at_now", lang), "href": None}
+    if r["status"] != "reached":
+        return {"text": w("need_unreachable", lang, p=percent(float(r["p_at_max"]))), "href": None}
+    setting = float(r["setting"])
+    step = slider_step(lever, start[lever.id])
+    tried = min(lever.max, math.ceil(setting / step - 1e-9) * step)
+    text = f"{L.num(setting, lang)} ± {L.num(float(r['setting_se']), lang)}"
+    if not r["resolved"]:
+        text += " " + w("need_within_noise", lang)
+    return {"text": text, "href": "/" + (query_of({**package, lever.id: tried}, start) or "?")}
