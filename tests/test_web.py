@@ -339,3 +339,39 @@ def test_a_forged_out_of_range_request_is_refused_by_the_server(tmp_path: Path) 
     answer = reply.json["response"]
     assert list(answer) == ["notice"]  # the table, the URL and the sliders are left alone
     assert "cultivation_programme = 1e+09 is outside its range 0–4000" in str(answer["notice"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "code", "says"), [(2, 130, "interrupted"), (15, 143, "terminated")]
+)
+def test_ctrl_c_and_sigterm_stop_the_server_with_the_shells_exit_status(
+    tmp_path: Path, sig: int, code: int, says: str
+) -> None:
+    import signal
+    import subprocess
+    import time
+    import urllib.request
+
+    from webpage import env, free_port, sim_command
+
+    port = free_port()
+    proc = subprocess.Popen(
+        sim_command("serve", "--port", str(port), "--out", str(tmp_path), "--jobs", "1"),
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        # a background job of a shell ignores SIGINT; a user's terminal does not
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == code, out.decode()
+    assert out.decode().strip().endswith(says)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -61,7 +62,9 @@ def serve_cmd(
     if warning:
         print_error(warning, label="warning:")
     try:
-        serve(start, lang.value, host, port, out, jobs, announce=lambda s: print_plain(s, err))
+        stopped_by = serve(
+            start, lang.value, host, port, out, jobs, announce=lambda s: print_plain(s, err)
+        )
     except OSError as exc:
         if exc.filename is None:
             raise SimError(
@@ -70,5 +73,7 @@ def serve_cmd(
             ) from None
         raise
     except KeyboardInterrupt:
-        print_plain("interrupted", err)
-        raise typer.Exit(130) from None
+        stopped_by = signal.SIGINT
+    if stopped_by is not None:  # the shell's convention: 128 + the signal (130 for Ctrl-C)
+        print_plain("interrupted" if stopped_by == signal.SIGINT else "terminated", err)
+        raise typer.Exit(128 + int(stopped_by))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.scenario import Scenario
@@ -47,8 +50,9 @@ def serve(
     out: Path = Path("results/web"),
     jobs: int = 1,
     announce: Callable[[str], None] = print,
-) -> None:
-    """Serve the page until interrupted; the worker processes stop with it."""
+) -> int | None:
+    """Serve the page until interrupted; the worker processes stop with it. Returns the signal
+    that stopped it (SIGINT for Ctrl-C, SIGTERM), so the command can exit with 128 + signal."""
     from waitress.server import create_server
 
     from sim.web.app import create_app
@@ -57,8 +61,31 @@ def serve(
     server = create_server(app.server, host=host, port=port, threads=THREADS)
     shown = f"[{host}]" if ":" in host else host
     announce(f"sim serve: http://{shown}:{server.effective_port}/  (Ctrl-C stops it)")
+    stopped_by: list[int] = []
     try:
-        server.run()
+        with _signals_stop(stopped_by):
+            server.run()
     finally:
         server.close()
         evaluator.close()
+    return stopped_by[0] if stopped_by else None
+
+
+@contextmanager
+def _signals_stop(stopped_by: list[int]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the server's loop, and are remembered: waitress ends its loop
+    quietly on KeyboardInterrupt, which would make an interrupted server exit with status 0."""
+
+    def stop(signum: int, frame: object) -> None:
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread (a test's server thread)
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
