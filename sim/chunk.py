@@ -27,7 +27,7 @@ the lever actually changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -60,12 +60,20 @@ def simulate_chunks(
     years: tuple[int, ...],
     comps: Sequence[Component] | None = None,
     keep: Collection[str] | None = None,
+    trace: Trace | None = None,
 ) -> list[Series]:
     """Simulate ``n`` draws of one chunk for every scenario: each scenario's recorded series
     (only those in ``keep``, if given), every one an (n, years) read-only array, the same
-    array for scenarios that agree on it."""
+    array for scenarios that agree on it.
+
+    ``trace``: the first scenario's work in this chunk, kept across calls (:class:`Trace`): an
+    empty trace is filled, a filled one is looked up instead of computing it again."""
     comps = tuple(components() if comps is None else comps)
-    params = _parameters(scenarios, seed, chunk, n)
+    if trace is not None:
+        trace.check(scenarios[0], seed, chunk, n, years, comps)
+    replay = trace if trace is not None and trace.complete else None
+    base = replay.base if replay is not None else draw_parameters(seed, chunk, n)
+    params = _parameters(scenarios, n, base)
     start = Start(years[0], n)
     init_groups, step_groups = _groups(comps, scenarios)
     states: list[dict[str, np.ndarray]] = [{} for _ in scenarios]
@@ -77,18 +85,79 @@ def simulate_chunks(
             run = RunContext(n, params[group[0]], rep.levers, seed, chunk, start)
             run.responses = responses
             ctx = Context(run, comp, set(), at_start=True)
-            _apply(comp, comp.init(StateView(states[group[0]], comp), ctx), states, group)
+            init = partial(comp.init, StateView(states[group[0]], comp), ctx)
+            traced = trace if group[0] == 0 else None
+            _apply(comp, _init(comp, init, traced), states, group)
             runs[comp.name, group[0]] = run
-    steppers = _steppers(comps, scenarios, step_groups, init_groups, runs)
+    steppers = _steppers(comps, scenarios, step_groups, init_groups, runs, trace)
     recorders = [_Recorder(comp, step_groups[comp.name], keep, len(years), n) for comp in comps]
     for rec in recorders:
         rec.record(states, 0)
     for col, year in enumerate(years[1:], start=1):
-        for comp, group, ctx in steppers:
-            _apply(comp, comp.step(StateView(states[group[0]], comp), ctx, year), states, group)
+        for comp, group, step_ctx in steppers:
+            if step_ctx is None:  # the traced first scenario's steps: looked up
+                assert replay is not None
+                updates = replay.steps[comp.name][col - 1]
+            else:
+                updates = comp.step(StateView(states[group[0]], comp), step_ctx, year)
+                if trace is not None and replay is None and group[0] == 0:
+                    trace.steps.setdefault(comp.name, []).append(updates)
+            _apply(comp, updates, states, group)
         for rec in recorders:
             rec.record(states, col)
+    if trace is not None and replay is None:
+        trace.base, trace.complete = base, True
     return _series(comps, recorders, len(scenarios), keep)
+
+
+@dataclass
+class Trace:
+    """What the first scenario of a chunk computed, kept so that later calls with the same first
+    scenario (the live page's start, beside a new package each time) look it up.
+
+    A filled trace holds the parameter draws, each component's init and yearly updates, and the
+    log of every call its steps made to its streams, from the state init left them in
+    (:mod:`sim.replay`). A later call then skips the first scenario's computations and gives
+    every other scenario's groups what they would have got beside it: they replay the logged
+    calls while theirs are the same and draw for themselves from the logged state after that.
+    Every array is what the call without a trace gives, bit for bit (tested)."""
+
+    key: tuple
+    complete: bool = False
+    base: Params = field(default_factory=lambda: Params({}))
+    init: dict[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+    steps: dict[str, list[Mapping[str, np.ndarray]]] = field(default_factory=dict)
+    logs: dict[str, dict[str, Log]] = field(default_factory=dict)
+
+    @staticmethod
+    def key_of(
+        scenario: Scenario, seed: int, chunk: int, n: int, years: tuple[int, ...],
+        comps: Sequence[Component],
+    ) -> tuple:  # fmt: skip
+        """What a trace is valid for: the scenario, the chunk, and the components."""
+        return (scenario.hash(), seed, chunk, n, tuple(years), tuple(c.name for c in comps))
+
+    def check(self, scenario: Scenario, seed: int, chunk: int, n: int,
+              years: tuple[int, ...], comps: Sequence[Component]) -> None:  # fmt: skip
+        """Refuse a trace made for another first scenario, chunk or model."""
+        if self.key != self.key_of(scenario, seed, chunk, n, years, comps):
+            raise ValueError("this trace was made for another scenario, chunk or model")
+
+
+def _init(
+    comp: Component, init: Callable[[], Mapping[str, np.ndarray]], trace: Trace | None
+) -> Mapping[str, np.ndarray]:
+    """A component's init: computed (and kept in an empty trace), or looked up in a filled one.
+
+    Its streams need not be kept: every stream init used is logged from the state init left
+    it in when the steps continue it (:func:`_steppers`), so a later group replays from there.
+    """
+    if trace is not None and trace.complete:
+        return trace.init[comp.name]
+    updates = init()
+    if trace is not None:
+        trace.init[comp.name] = updates
+    return updates
 
 
 def _apply(comp: Component, updates: Mapping[str, np.ndarray], states: list[dict], group) -> None:
@@ -100,9 +169,9 @@ def _apply(comp: Component, updates: Mapping[str, np.ndarray], states: list[dict
         states[i].update(updates)
 
 
-def _parameters(scenarios: Sequence[Scenario], seed: int, chunk: int, n: int) -> list[Params]:
-    """Each scenario's parameter draws: one draw of every prior, the assumptions laid over it."""
-    base = draw_parameters(seed, chunk, n)
+def _parameters(scenarios: Sequence[Scenario], n: int, base: Params) -> list[Params]:
+    """Each scenario's parameter draws: one draw of every prior (``base``), the assumptions
+    laid over it."""
     for value in base.values():
         value.flags.writeable = False
     out: dict[Hashable, Params] = {}
@@ -162,15 +231,18 @@ def _steppers(
     step_groups: dict[str, Groups],
     init_groups: dict[str, Groups],
     runs: dict[tuple[str, int], RunContext],
-) -> list[tuple[Component, list[int], Context]]:
+    trace: Trace | None = None,
+) -> list[tuple[Component, list[int], Context | None]]:
     """(component, group, context) of every step group, in step order.
 
     The step groups that come from one init group continue its streams: the first group with
     the generators themselves, recorded when it has siblings; each sibling with streams that
     replay the first group's calls while they are the same (:mod:`sim.replay`). A family's
     first group comes first, so within a year its calls are logged before a sibling asks.
+    With a ``trace``, the first scenario's family is always recorded (into an empty trace) or
+    replays the trace's logs, its own group's context None (its steps are looked up).
     """
-    out = []
+    out: list[tuple[Component, list[int], Context | None]] = []
     for comp in comps:
         init_rep = {i: g[0] for g in init_groups[comp.name] for i in g}
         families: dict[int, Groups] = {}
@@ -179,9 +251,19 @@ def _steppers(
         for first, groups in families.items():
             init = runs[comp.name, first]
             logs: dict[str, Log] | None = {} if len(groups) > 1 else None
+            if trace is not None and first == 0:
+                if trace.complete:
+                    logs = trace.logs[comp.name]
+                    out.append((comp, groups[0], None))
+                    groups = [[], *groups[1:]]  # the siblings replay the trace's logs
+                else:
+                    logs = trace.logs[comp.name] = {}
             for k, group in enumerate(groups):
+                if not group:
+                    continue
+                first_group = k == 0 and (trace is None or first != 0 or not trace.complete)
                 run = _StepRun(init.n, init.params, scenarios[group[0]].levers, init.seed,
-                               init.chunk, init.start, logs=logs, first=k == 0)  # fmt: skip
+                               init.chunk, init.start, logs=logs, first=first_group)  # fmt: skip
                 run.responses = init.responses
                 run._streams = {name: run.continued(name, partial(_itself, gen))
                                 for name, gen in init._streams.items()}  # fmt: skip

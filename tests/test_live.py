@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -138,3 +139,78 @@ def test_the_plan_keeps_no_more_than_asked(start) -> None:
     assert plan.keeps_series("hightech_enterprises") and not plan.keeps_series("tech_smes")
     assert plan.sample_draws == min(plan.sample_size, plan.draws)
     assert replace(plan, series=()).sample_draws == 0
+
+
+PACKAGES = [  # each touches other components; the last also fixes a parameter (its own init)
+    {"cultivation_programme": 3500.0},
+    {"talent_programme": 7000.0, "agri_extension": 2500.0},
+    {"project_attraction": 2000.0, "rd_post_subsidy": 5000.0, "patent_subsidy": 1200.0},
+    {},
+]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_packages_beside_a_kept_start_are_their_own_runs(start, jobs, pool) -> None:
+    """The first package fills the start's traces, the others look them up (in this process, or
+    in whichever worker gets each chunk): every table is each package's own run's."""
+    from sim import live as live_module
+
+    live_module._TRACES.clear()
+    executor = pool if jobs == 2 else None
+    base = run_live(start, executor=executor)
+    scenarios = [start.with_levers(**levers).renamed(f"p{i}") for i, levers in enumerate(PACKAGES)]
+    scenarios.append(
+        start.with_levers(cultivation_programme=3500.0)
+        .with_assumptions(**{"firms.pass_rate": 0.5})
+        .renamed("assumed")
+    )
+    for scenario in scenarios:
+        got = run_live(scenario, against=base, executor=executor).result
+        want = run_many([start, scenario])[1]
+        for name in (*TABLES, "comparison"):
+            pd.testing.assert_frame_equal(
+                getattr(got, name), getattr(want, name), check_exact=True, obj=scenario.name
+            )
+    if jobs == 1:  # kept here: one complete trace per chunk of the start
+        assert len(live_module._TRACES) == 2
+        assert all(t.complete for t in live_module._TRACES.values())
+
+
+def test_a_trace_is_refused_for_another_scenario_or_chunk(start, package) -> None:
+    from sim.chunk import Trace, simulate_chunks
+    from sim.models import components
+
+    years = (2022, 2023, 2024, 2025)
+    trace = Trace(Trace.key_of(start, 11, 0, 500, years, components()))
+    simulate_chunks([start], 0, 500, 11, years, trace=trace)
+    assert trace.complete
+    with pytest.raises(ValueError, match="another scenario"):
+        simulate_chunks([package], 0, 500, 11, years, trace=trace)
+    with pytest.raises(ValueError, match="another scenario"):
+        simulate_chunks([start], 1, 500, 11, years, trace=trace)
+
+
+def test_a_stream_only_a_package_draws_from_continues_where_init_left_it() -> None:
+    """A stream the start's steps never call is not in the trace's logs: a package's steps must
+    get it at the state init left it in (kept in the trace), as they do beside the start."""
+    from sim.chunk import Trace, simulate_chunks
+    from sim.models.contract import Component
+
+    def init(state, ctx):
+        ctx.rng("a").normal(size=ctx.n)  # init moves stream a on
+        return {"hightech_enterprises": np.zeros(ctx.n)}
+
+    def step(state, ctx, year):
+        moved = not np.all(ctx.lever_effect("hightech_enterprises") == 1.0)
+        noise = ctx.rng("a" if moved else "b").normal(size=ctx.n)
+        return {"hightech_enterprises": state["hightech_enterprises"] + noise}
+
+    toy = Component("toy", ("hightech_enterprises",), (), ("a", "b"), init, step)
+    years, comps = (2022, 2023, 2024), (toy,)
+    base, moved = status_quo("base"), status_quo("base").with_levers(cultivation_programme=4000)
+    want = simulate_chunks([base, moved], 0, 50, 3, years, comps)[1]
+    trace = Trace(Trace.key_of(base, 3, 0, 50, years, comps))
+    simulate_chunks([base], 0, 50, 3, years, comps, trace=trace)  # the start alone fills it
+    got = simulate_chunks([base, moved], 0, 50, 3, years, comps, trace=trace)[1]
+    np.testing.assert_array_equal(got["hightech_enterprises"], want["hightech_enterprises"])
+    assert not np.array_equal(got["hightech_enterprises"][:, 1], np.zeros(50))
