@@ -319,19 +319,30 @@ PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): the signal a process gets 
 WATCHDOG_SECONDS = 0.5
 
 
-def worker_pool(jobs: int) -> ProcessPoolExecutor:
+def worker_pool(jobs: int, warm: Callable[[], object] | None = None) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process (SIGKILL included) and leave Ctrl-C
-    to it."""
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+    to it. ``warm``: called in each worker when it starts, before it takes any task (a picklable
+    callable: the live page fills its start's traces, :func:`sim.live.fill_traces`).
+
+    The workers start here, in the calling thread: Linux delivers the parent-death signal when
+    the *thread* that forked a worker ends, so a pool whose first task came from a short-lived
+    thread (a web server's warm-up) would lose its workers with that thread."""
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), warm)
+    )
+    pool.submit(os.getpid)  # forks every worker now (the fork start method starts them all)
+    return pool
 
 
-def _worker_init(parent: int) -> None:
+def _worker_init(parent: int, warm: Callable[[], object] | None = None) -> None:
     """In each worker: ignore Ctrl-C (the parent stops the pool), die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
     threading.Thread(target=_watchdog, args=(parent,), name="sim-watchdog", daemon=True).start()
+    if warm is not None:
+        warm()
 
 
 def _die_with_parent() -> bool:

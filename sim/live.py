@@ -37,7 +37,7 @@ from sim.engine import (
     recorded_for,
 )
 from sim.models import components
-from sim.plan import Plan
+from sim.plan import Plan, plan_for
 from sim.reduction import Accumulator, Shared, pilot_edges
 from sim.scenario import Scenario
 
@@ -152,3 +152,11 @@ def run_plan_live(
             future.cancel()
         raise
     return LiveRun(plan, accs, met)
+
+
+def fill_traces(scenario: Scenario) -> None:
+    """Keep the traces of every chunk of ``scenario`` in this process (a worker of the live
+    page, as it starts), so that its first packages are as quick as the later ones."""
+    plan = plan_for([scenario], series=False)
+    for chunk, n in plan.chunks():
+        _simulate(plan, chunk, n, beside=scenario)

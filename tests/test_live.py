@@ -214,3 +214,33 @@ def test_a_stream_only_a_package_draws_from_continues_where_init_left_it() -> No
     got = simulate_chunks([base, moved], 0, 50, 3, years, comps, trace=trace)[1]
     np.testing.assert_array_equal(got["hightech_enterprises"], want["hightech_enterprises"])
     assert not np.array_equal(got["hightech_enterprises"][:, 1], np.zeros(50))
+
+
+def _pid_and_traces() -> tuple[int, int]:
+    import os
+
+    from sim import live as live_module
+
+    return os.getpid(), len(live_module._TRACES)
+
+
+def test_a_pool_first_used_by_a_thread_that_ended_keeps_its_warm_workers() -> None:
+    """Linux kills a worker when the thread that forked it ends (the parent-death signal is per
+    thread): the pool forks every worker in the thread that makes it, not in the short-lived
+    thread that submits its first task (the page's warm-up), and each worker runs the warm-up
+    (here: keeping the traces of a small start's one chunk) before any task."""
+    import threading
+    from functools import partial
+
+    from sim.live import fill_traces
+
+    small = status_quo("small").with_run_settings(300, 4)
+    pool = worker_pool(2, partial(fill_traces, small))
+    first = threading.Thread(target=lambda: pool.submit(_pid_and_traces).result(timeout=60))
+    first.start()
+    first.join()
+    try:
+        answers = {pool.submit(_pid_and_traces).result(timeout=60) for _ in range(6)}
+        assert all(traces == 1 for _, traces in answers)
+    finally:
+        stop_pool(pool)

@@ -23,12 +23,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
 from sim.analysis import differences, rows_in_policy_order
 from sim.analysis.requirements import Requirements, requirements
 from sim.engine import stop_pool, worker_pool
+from sim.live import fill_traces
 from sim.results import Result
 from sim.runner import LiveResult, run, run_live
 from sim.scenario import Scenario
@@ -77,7 +79,10 @@ class Evaluator:
         self.start = start
         self.start_package = package_of(start)
         self.jobs = jobs
-        self._pool: ProcessPoolExecutor | None = worker_pool(jobs) if jobs > 1 else None
+        # Each worker keeps the start's work in every chunk from the moment it starts
+        # (sim.live.Trace), so that even the first package costs only what its levers change.
+        warm = partial(fill_traces, start) if not start.actuals else None
+        self._pool: ProcessPoolExecutor | None = worker_pool(jobs, warm) if jobs > 1 else None
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, jobs))  # runs at once, over all tabs
         self._latest: dict[str, int] = {}
@@ -86,6 +91,7 @@ class Evaluator:
         self._cache_size = cache_size
         self._tickets = itertools.count(1)
         self._start_live: LiveResult | None = None
+        self._start_lock = threading.Lock()
         self._full: tuple[tuple, Result] | None = None  # the last package run in full
         self._full_lock = threading.Lock()
         self._required: dict[tuple, Requirements] = {}
@@ -174,9 +180,20 @@ class Evaluator:
     def _start_run(self, report: Callable[[int, int], None]) -> LiveResult:
         """The starting scenario's live run, made once: every package is paired with its
         stored targets met instead of simulating the start again."""
-        if self._start_live is None:
-            self._start_live = run_live(self.start, executor=self._pool, on_progress=report)
-        return self._start_live
+        with self._start_lock:
+            if self._start_live is None:
+                self._start_live = run_live(self.start, executor=self._pool, on_progress=report)
+            return self._start_live
+
+    def warm_up(self) -> threading.Thread:
+        """Start the workers and run the starting scenario in the background (the server calls
+        this as it starts, so the page's first answer does not wait for either)."""
+        thread = threading.Thread(
+            target=self._start_run, args=(lambda done, total: None,), name="sim-warm-up",
+            daemon=True,
+        )  # fmt: skip
+        thread.start()
+        return thread
 
     def full_result(self, package: Mapping[str, float]) -> Result:
         """The package's result with every series (what ``sim run`` writes), for its chart

@@ -59,6 +59,7 @@ def serve(
 
     app, evaluator = create_app(start, lang, out, jobs=jobs)
     server = create_server(app.server, host=host, port=port, threads=THREADS)
+    evaluator.warm_up()
     shown = f"[{host}]" if ":" in host else host
     announce(f"sim serve: http://{shown}:{server.effective_port}/  (Ctrl-C stops it)")
     stopped_by: list[int] = []
