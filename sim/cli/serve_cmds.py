@@ -12,6 +12,7 @@ import typer
 from sim.cli.app import Lang, app, err, print_error, print_plain, reports_errors
 from sim.cli.bounds import cap_jobs, load_runnable
 from sim.errors import SimError
+from sim.scenario import Scenario
 
 
 @app.command("serve")
@@ -44,7 +45,7 @@ def serve_cmd(
     under OUT only; the URL carries the lever settings.
     """
     from sim.scenario import status_quo
-    from sim.web.server import bind_warning, serve
+    from sim.web.server import bind_warning
 
     try:
         import dash  # noqa: F401
@@ -61,10 +62,18 @@ def serve_cmd(
     warning = bind_warning(host)
     if warning:
         print_error(warning, label="warning:")
+    stopped_by = _serve(start, lang.value, host, port, out, jobs)
+    if stopped_by is not None:  # the shell's convention: 128 + the signal (130 for Ctrl-C)
+        print_plain("interrupted" if stopped_by == signal.SIGINT else "terminated", err)
+        raise typer.Exit(128 + int(stopped_by))
+
+
+def _serve(start: Scenario, lang: str, host: str, port: int, out: Path, jobs: int) -> int | None:
+    """Serve until stopped; the signal that stopped it (None: the server ended by itself)."""
+    from sim.web.server import serve
+
     try:
-        stopped_by = serve(
-            start, lang.value, host, port, out, jobs, announce=lambda s: print_plain(s, err)
-        )
+        return serve(start, lang, host, port, out, jobs, announce=lambda s: print_plain(s, err))
     except OSError as exc:
         if exc.filename is None:
             raise SimError(
@@ -72,8 +81,5 @@ def serve_cmd(
                 "another --port or --host"
             ) from None
         raise
-    except KeyboardInterrupt:
-        stopped_by = signal.SIGINT
-    if stopped_by is not None:  # the shell's convention: 128 + the signal (130 for Ctrl-C)
-        print_plain("interrupted" if stopped_by == signal.SIGINT else "terminated", err)
-        raise typer.Exit(128 + int(stopped_by))
+    except KeyboardInterrupt:  # before the server's own handler was in place
+        return signal.SIGINT
