@@ -149,7 +149,7 @@ PACKAGES = [  # each touches other components; the last also fixes a parameter (
 ]
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_packages_beside_a_kept_start_are_their_own_runs(start, jobs, pool) -> None:
     """The first package fills the start's traces, the others look them up (in this process, or
     in whichever worker gets each chunk): every table is each package's own run's."""
