@@ -216,12 +216,14 @@ def test_a_stream_only_a_package_draws_from_continues_where_init_left_it() -> No
     assert not np.array_equal(got["hightech_enterprises"][:, 1], np.zeros(50))
 
 
-def _pid_and_traces() -> tuple[int, int]:
+def _pid_and_traces(scenario_hash: str) -> tuple[int, int]:
+    """This worker's pid and how many complete traces it keeps of the scenario."""
     import os
 
     from sim import live as live_module
 
-    return os.getpid(), len(live_module._TRACES)
+    kept = [t for key, t in live_module._TRACES.items() if key[0] == scenario_hash]
+    return os.getpid(), sum(t.complete for t in kept)
 
 
 def test_a_pool_first_used_by_a_thread_that_ended_keeps_its_warm_workers() -> None:
@@ -236,11 +238,12 @@ def test_a_pool_first_used_by_a_thread_that_ended_keeps_its_warm_workers() -> No
 
     small = status_quo("small").with_run_settings(300, 4)
     pool = worker_pool(2, partial(fill_traces, small))
-    first = threading.Thread(target=lambda: pool.submit(_pid_and_traces).result(timeout=60))
+    key = small.hash()
+    first = threading.Thread(target=lambda: pool.submit(_pid_and_traces, key).result(timeout=60))
     first.start()
     first.join()
     try:
-        answers = {pool.submit(_pid_and_traces).result(timeout=60) for _ in range(6)}
-        assert all(traces == 1 for _, traces in answers)
+        answers = {pool.submit(_pid_and_traces, key).result(timeout=60) for _ in range(6)}
+        assert all(traces == 1 for _, traces in answers)  # one chunk of 300 draws, kept
     finally:
         stop_pool(pool)
