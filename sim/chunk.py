@@ -251,19 +251,18 @@ def _steppers(
         for first, groups in families.items():
             init = runs[comp.name, first]
             logs: dict[str, Log] | None = {} if len(groups) > 1 else None
-            if trace is not None and first == 0:
-                if trace.complete:
-                    logs = trace.logs[comp.name]
-                    out.append((comp, groups[0], None))
-                    groups = [[], *groups[1:]]  # the siblings replay the trace's logs
-                else:
-                    logs = trace.logs[comp.name] = {}
+            looked_up = trace is not None and first == 0 and trace.complete
+            if looked_up:  # the first group's steps are the trace's; its siblings replay its logs
+                assert trace is not None
+                logs = trace.logs[comp.name]
+            elif trace is not None and first == 0:
+                logs = trace.logs[comp.name] = {}
             for k, group in enumerate(groups):
-                if not group:
+                if looked_up and k == 0:
+                    out.append((comp, group, None))
                     continue
-                first_group = k == 0 and (trace is None or first != 0 or not trace.complete)
                 run = _StepRun(init.n, init.params, scenarios[group[0]].levers, init.seed,
-                               init.chunk, init.start, logs=logs, first=first_group)  # fmt: skip
+                               init.chunk, init.start, logs=logs, first=k == 0)  # fmt: skip
                 run.responses = init.responses
                 run._streams = {name: run.continued(name, partial(_itself, gen))
                                 for name, gen in init._streams.items()}  # fmt: skip

@@ -27,8 +27,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -52,6 +53,9 @@ from sim.scenario import Scenario, status_quo
 
 if TYPE_CHECKING:
     from sim.update import Conditioning
+
+B = TypeVar("B")  # an item handed to a worker (a block of chunks)
+R = TypeVar("R")  # what the worker gives back
 
 PROBE_DRAWS = 3  # draws of the start-up probe: enough to exercise every branch of the code
 
@@ -285,20 +289,37 @@ def run_plan(
         on_progress(done, plan.draws)
     blocks = [_Block(plan, tuple((int(c), int(n)) for c, n in b), edges, conditions)
               for b in _blocks(rest, jobs)]  # fmt: skip
-    own_pool = None
-    if executor is None and jobs > 1 and blocks:
-        own_pool = executor = worker_pool(jobs)
-    results: Iterator[list[Accumulator]] = iter(())
-    try:
-        results = executor.map(_run_block, blocks) if executor else map(_run_block, blocks)
+    with mapped(_run_block, blocks, jobs, executor) as results:
         for block, block_accs in zip(blocks, results, strict=True):  # merged in block order
             for acc, other in zip(accs, block_accs, strict=True):
                 acc.merge(other)
             done += sum(n for _, n in block.chunks)
             if on_progress:
                 on_progress(done, plan.draws)
-    except BaseException:  # Ctrl-C or a failed block: stop the workers now, don't wait for them
-        getattr(results, "close", lambda: None)()  # cancels the blocks not started (any executor)
+    for acc in accs:
+        acc.seconds = time.perf_counter() - t0
+    return accs
+
+
+@contextmanager
+def mapped(
+    fn: Callable[[B], R], items: Sequence[B], jobs: int = 1, executor: Executor | None = None
+) -> Iterator[Iterator[R]]:
+    """``fn`` of every item, in order: on ``executor``, on a pool of ``jobs`` worker processes
+    started for the block (``jobs`` > 1), or here, one by one as they are read.
+
+    Whatever stops the block early — Ctrl-C, a failed item, a caller that no longer wants the
+    answer — cancels the items not started (any executor) and stops a pool started here at
+    once rather than waiting for its workers."""
+    own_pool = None
+    if executor is None and jobs > 1 and items:
+        own_pool = executor = worker_pool(jobs)
+    results: Iterator[R] = iter(())
+    try:
+        results = executor.map(fn, items) if executor else map(fn, items)
+        yield results
+    except BaseException:
+        getattr(results, "close", lambda: None)()  # an executor's map: cancels what is pending
         if own_pool is not None:
             stop_pool(own_pool)
             own_pool = None
@@ -306,9 +327,6 @@ def run_plan(
     finally:
         if own_pool is not None:
             own_pool.shutdown()
-    for acc in accs:
-        acc.seconds = time.perf_counter() - t0
-    return accs
 
 
 # ---------------------------------------------------------------------- worker processes

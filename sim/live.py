@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from sim.engine import (
     check_components,
     conditioning_of,
     empty_accumulators,
+    mapped,
     recorded_for,
 )
 from sim.models import components
@@ -88,12 +90,14 @@ class Reference:
             raise ValueError("the reference judged other targets: pairs need the same ones")
 
 
-def _simulate(plan: Plan, chunk: int, n: int, beside: Scenario | None = None) -> list[Series]:
-    """One chunk's recorded series, every scenario (runs in a worker process).
+def _simulate(plan: Plan, beside: Scenario | None, chunk_n: tuple[int, int]) -> list[Series]:
+    """One chunk's recorded series (``chunk_n``: the chunk and its draws), every scenario (runs
+    in a worker process).
 
     ``beside``: simulate the plan's scenarios beside this one, whose work in the chunk is kept
     in this process (a :class:`~sim.chunk.Trace`) and looked up by later calls: what the
     plan's scenarios share with it is not computed again."""
+    chunk, n = chunk_n
     if beside is None:
         return simulate_chunks(plan.scenarios, chunk, n, plan.seed, plan.years,
                                keep=recorded_for(plan))  # fmt: skip
@@ -126,14 +130,10 @@ def run_plan_live(
     check_components(plan.start_year, plan.end_year)
     chunks = plan.chunks()
     beside = reference.scenario if reference is not None else None
-    futures: list[Future] = (
-        [executor.submit(_simulate, plan, c, n, beside) for c, n in chunks] if executor else []
-    )
     accs: list[Accumulator] = []
     met: list[list[np.ndarray]] = []
-    try:
-        for k, (chunk, n) in enumerate(chunks):
-            series = futures[k].result() if futures else _simulate(plan, chunk, n, beside)
+    with mapped(partial(_simulate, plan, beside), chunks, executor=executor) as results:
+        for k, ((chunk, _), series) in enumerate(zip(chunks, results, strict=True)):
             if not accs:  # chunk 0: its values fix the grids, as in run_plan
                 memo = Shared()
                 edges = [pilot_edges(plan, sc, s, memo)
@@ -147,10 +147,6 @@ def run_plan_live(
                 accs[0].add_pairs(reference.met[k], met[-1][0])
             if on_progress:
                 on_progress(sum(c[1] for c in chunks[: k + 1]), plan.draws)
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        raise
     return LiveRun(plan, accs, met)
 
 
@@ -159,4 +155,4 @@ def fill_traces(scenario: Scenario) -> None:
     page, as it starts), so that its first packages are as quick as the later ones."""
     plan = plan_for([scenario], series=False)
     for chunk, n in plan.chunks():
-        _simulate(plan, chunk, n, beside=scenario)
+        _simulate(plan, scenario, (chunk, n))

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import special
 
 from sim.analysis.sobol import BINS, POWERS
-from sim.engine import simulate_chunk, stop_pool, worker_pool
+from sim.engine import mapped, simulate_chunk
 from sim.errors import SimError
 from sim.models import components
 from sim.plan import Plan
@@ -210,22 +210,10 @@ def given_data(
         on_progress(done, plan.draws)
     rest = chunks[1:]
     blocks = [(setup, tuple(rest[i : i + BLOCK_CHUNKS])) for i in range(0, len(rest), BLOCK_CHUNKS)]
-    own_pool = None
-    if executor is None and jobs > 1 and len(blocks) > 1:
-        own_pool = executor = worker_pool(jobs)
-    try:
-        results = executor.map(run_block, blocks) if executor else map(run_block, blocks)
+    with mapped(run_block, blocks, jobs if len(blocks) > 1 else 1, executor) as results:
         for (_, block), sums in zip(blocks, results, strict=True):
             total.add(sums)
             done += sum(n for _, n in block)
             if on_progress:
                 on_progress(done, plan.draws)
-    except BaseException:
-        if own_pool is not None:
-            stop_pool(own_pool)
-            own_pool = None
-        raise
-    finally:
-        if own_pool is not None:
-            own_pool.shutdown()
     return total
