@@ -9,7 +9,7 @@ package's numbers are those ``sim run`` gives for the saved scenario alone.
 
 Requests carry the id of the browser tab that sent them. A newer request of the same tab
 supersedes an older one: the older run stops when its next chunk is reduced (at most one
-chunk's simulation, about a quarter of a second, later) with :class:`Superseded`, and its
+chunk's simulation later, about 0.1 s beside the kept start) with :class:`Superseded`, and its
 chunks not started are cancelled. Tabs never share state except the starting run and the cache
 of finished packages, whose values depend on the settings alone.
 """
